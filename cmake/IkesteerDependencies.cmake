@@ -1,0 +1,12 @@
+# Debian 12 packages; libuv and c-ares ship no CMake config, so pkg-config finds them.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBUV REQUIRED IMPORTED_TARGET libuv>=1.44)
+pkg_check_modules(CARES REQUIRED IMPORTED_TARGET libcares>=1.18)
+find_package(OpenSSL 3.0 REQUIRED)
+find_package(Boost 1.74 REQUIRED CONFIG)
+find_package(tomlplusplus REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(Threads REQUIRED)
+if(IKESTEER_TESTS)
+  find_package(doctest REQUIRED CONFIG)
+endif()

@@ -1,0 +1,110 @@
+// The stateless IKE_SA_INIT front end: one datagram in, a verdict out (reply bytes or a
+// counted drop). No I/O, no clock reads, no per-client state; one Responder per event loop.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "common/clock.hpp"
+#include "common/ip_address.hpp"
+#include "common/prefix_rate_limiter.hpp"
+#include "redirect/cookie_jar.hpp"
+#include "redirect/gateway_selector.hpp"
+
+namespace ikesteer::redirect {
+
+// What a client that did not announce REDIRECT_SUPPORTED gets (RFC 5685 §3: never a REDIRECT).
+enum class UnsupportedClientPolicy : std::uint8_t {
+  Drop,              // silence: the client retransmits, then gives up (minutes)
+  NoProposalChosen,  // N(NO_PROPOSAL_CHOSEN): the client fails at once
+  TemporaryFailure,  // N(TEMPORARY_FAILURE): the client fails at once, "try again later"
+};
+
+struct ResponderOptions {
+  UnsupportedClientPolicy unsupported_client = UnsupportedClientPolicy::NoProposalChosen;
+  bool reply_invalid_syntax = false;  // N(INVALID_SYNTAX) for malformed requests, never under load
+  std::uint32_t cookie_threshold = 0;  // IKE_SA_INIT/s (this responder) above which COOKIE is
+                                       // required; 0 = always
+  bool cookies_enabled = true;
+};
+
+#define IKESTEER_REDIRECT_DROP_REASONS(X)                                                 \
+  X(NotIke, "not_ike")                       /* 4500: ESP, keepalive, short marker */     \
+  X(Truncated, "truncated")                  /* shorter than an IKE header */             \
+  X(BadLength, "bad_length")                 /* header length != datagram length */      \
+  X(Malformed, "malformed")                  /* payload chain or payload body invalid */  \
+  X(IsResponse, "is_response")               /* R flag set: never answer a response */    \
+  X(NotInitial, "not_initial")               /* exchange/MID/SPIr not an initial request */ \
+  X(BadNonce, "bad_nonce")                   /* no Ni, or not 16..256 octets */           \
+  X(UnsupportedClient, "unsupported_client") /* no REDIRECT_SUPPORTED, policy drop */     \
+  X(NoEligibleMember, "no_eligible_member")  /* nothing to redirect to */                 \
+  X(RateLimited, "rate_limited")             /* per-prefix reply budget spent */
+
+#define IKESTEER_REDIRECT_REPLY_KINDS(X)                                \
+  X(Redirect, "redirect")                                               \
+  X(Cookie, "cookie")                                                   \
+  X(InvalidMajorVersion, "invalid_major_version")                       \
+  X(UnsupportedCriticalPayload, "unsupported_critical_payload")         \
+  X(InvalidSyntax, "invalid_syntax")                                    \
+  X(UnsupportedClient, "unsupported_client")                            \
+  X(TicketNack, "ticket_nack")
+
+#define IKESTEER_ENUM_ENTRY(name, text) name,
+enum class DropReason : std::uint8_t { IKESTEER_REDIRECT_DROP_REASONS(IKESTEER_ENUM_ENTRY) Count };
+enum class ReplyKind : std::uint8_t { IKESTEER_REDIRECT_REPLY_KINDS(IKESTEER_ENUM_ENTRY) Count };
+#undef IKESTEER_ENUM_ENTRY
+
+std::string_view to_string(DropReason r) noexcept;
+std::string_view to_string(ReplyKind k) noexcept;
+
+struct ResponderCounters {
+  std::array<std::uint64_t, static_cast<std::size_t>(DropReason::Count)> drops{};
+  std::array<std::uint64_t, static_cast<std::size_t>(ReplyKind::Count)> replies{};
+  std::uint64_t received = 0;
+};
+
+struct Datagram {
+  std::span<const std::byte> payload;  // the UDP payload as received
+  IpAddress source;                    // client address
+  bool nat_port = false;               // arrived on UDP 4500: non-ESP marker framing (RFC 3948)
+};
+
+struct Verdict {
+  bool reply = false;
+  DropReason drop = DropReason::Count;  // valid when !reply
+  ReplyKind kind = ReplyKind::Count;    // valid when reply
+  std::span<const std::byte> bytes;     // reply UDP payload, a view into the caller's buffer
+};
+
+// Largest reply: 4 marker + 28 header + notify header 8 + 2 + 255 FQDN + 256 nonce.
+inline constexpr std::size_t kMaxReplySize = 4 + 28 + 8 + 2 + 255 + 256;
+
+class Responder {
+ public:
+  // `selector`, `cookies` and `limiter` must outlive the responder.
+  Responder(const ResponderOptions& options, GatewaySelector& selector, const CookieJar& cookies,
+            PrefixRateLimiter& limiter) noexcept;
+
+  // Handles one datagram; a reply is written into `out` (at least kMaxReplySize bytes).
+  Verdict handle(const Datagram& d, TimePoint now, std::span<std::byte> out) noexcept;
+
+  const ResponderCounters& counters() const noexcept { return counters_; }
+  void set_options(const ResponderOptions& options) noexcept { options_ = options; }
+  void set_selector(GatewaySelector& selector) noexcept { selector_ = &selector; }
+
+ private:
+  ResponderOptions options_;
+  GatewaySelector* selector_;
+  const CookieJar& cookies_;
+  PrefixRateLimiter& limiter_;
+  ResponderCounters counters_;
+  // IKE_SA_INIT arrivals in the current one-second window, for engaging cookies.
+  TimePoint rate_window_start_{};
+  std::uint32_t rate_window_count_ = 0;
+  std::uint32_t last_window_count_ = 0;
+};
+
+}  // namespace ikesteer::redirect

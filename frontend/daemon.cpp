@@ -1,0 +1,172 @@
+#include "frontend/daemon.hpp"
+
+#include <uv.h>
+
+#include <thread>
+
+#include "frontend/config/config_loader.hpp"
+#include "frontend/ike_shared.hpp"
+#include "frontend/ike_worker.hpp"
+#include "frontend/log.hpp"
+#include "frontend/privileges.hpp"
+
+namespace ikesteer::frontend {
+namespace {
+
+unsigned thread_count(const Config& c) {
+  if (c.ike.threads != 0) return c.ike.threads;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// Every loop gets its own socket per (address, port); SO_REUSEPORT spreads clients over them.
+Result<std::vector<std::vector<IkeListener>>, std::string> bind_all(const Config& c,
+                                                                   unsigned threads) {
+  std::vector<std::vector<IkeListener>> per_thread(threads);
+  for (auto& listeners : per_thread)
+    for (const IpAddress& a : c.ike.listen)
+      for (std::uint16_t port : c.ike.ports) {
+        auto s = UdpSocket::bind(a, port);
+        if (!s) return fail(s.error());
+        listeners.push_back({std::move(s).value(), port == 4500});
+      }
+  return per_thread;
+}
+
+// Settings that need sockets or privileges the running process no longer has.
+bool needs_restart(const Config& running, const Config& next) {
+  return running.ike.listen != next.ike.listen || running.ike.ports != next.ike.ports ||
+         running.ike.threads != next.ike.threads || running.process != next.process ||
+         running.cookies.secret_lifetime != next.cookies.secret_lifetime;
+}
+
+class Daemon {
+ public:
+  explicit Daemon(DaemonOptions options)
+      : path_(std::move(options.config_path)),
+        shared_(std::make_shared<const Config>(std::move(options.config))) {}
+
+  int run() {
+    const auto config = shared_.config();
+    const unsigned threads = thread_count(*config);
+    auto sockets = bind_all(*config, threads);
+    if (!sockets) {
+      log(LogLevel::Error, "ike", "cannot listen", {{"error", sockets.error()}});
+      return 1;
+    }
+    if (!config->process.user.empty()) {
+      if (auto dropped = drop_privileges(config->process.user); !dropped) {
+        log(LogLevel::Error, "cfg", "cannot drop privileges", {{"error", dropped.error()}});
+        return 1;
+      }
+    }
+    for (unsigned i = 0; i < threads; ++i)
+      workers_.push_back(std::make_unique<IkeWorker>(i, threads, std::move(sockets->at(i)), shared_));
+    for (auto& w : workers_) w->start();
+    log(LogLevel::Info, "ike", "listening",
+        {{"addresses", std::to_string(config->ike.listen.size())},
+         {"ports", std::to_string(config->ike.ports.size())},
+         {"loops", std::to_string(threads)},
+         {"members", std::to_string(config->members.size())}});
+
+    uv_loop_t* loop = uv_default_loop();
+    loop->data = this;
+    uv_signal_init(loop, &sighup_);
+    uv_signal_init(loop, &sigterm_);
+    uv_signal_init(loop, &sigint_);
+    uv_timer_init(loop, &stats_timer_);
+    uv_signal_start(&sighup_, [](uv_signal_t* s, int) { self(s)->reload(); }, SIGHUP);
+    uv_signal_start(&sigterm_, [](uv_signal_t* s, int) { self(s)->stop(); }, SIGTERM);
+    uv_signal_start(&sigint_, [](uv_signal_t* s, int) { self(s)->stop(); }, SIGINT);
+    uv_timer_start(&stats_timer_, [](uv_timer_t* t) { self(t)->log_stats(); }, 60'000, 60'000);
+    uv_run(loop, UV_RUN_DEFAULT);
+    uv_loop_close(loop);
+    return 0;
+  }
+
+ private:
+  template <class Handle>
+  static Daemon* self(Handle* h) {
+    return static_cast<Daemon*>(h->loop->data);
+  }
+
+  void reload() {
+    if (path_.empty()) {
+      log(LogLevel::Warn, "cfg", "reload ignored: the demo configuration is built in");
+      return;
+    }
+    auto next = load_config(path_);
+    if (!next) {
+      for (const std::string& e : next.error()) log(LogLevel::Error, "cfg", "invalid", {{"error", e}});
+      log(LogLevel::Error, "cfg", "reload failed, keeping the running configuration",
+          {{"file", path_}});
+      return;
+    }
+    const auto running = shared_.config();
+    if (needs_restart(*running, *next)) {
+      log(LogLevel::Warn, "cfg",
+          "ike.listen, ike.ports, ike.threads, cookies.secret_lifetime and process.* take "
+          "effect only at restart",
+          {{"file", path_}});
+      next->ike.listen = running->ike.listen;
+      next->ike.ports = running->ike.ports;
+      next->ike.threads = running->ike.threads;
+      next->process = running->process;
+      next->cookies.secret_lifetime = running->cookies.secret_lifetime;
+    }
+    set_log_level(next->log.level);
+    shared_.publish(std::make_shared<const Config>(std::move(next).value()));
+    log(LogLevel::Info, "cfg", "reloaded", {{"file", path_}});
+  }
+
+  void stop() {
+    log(LogLevel::Info, "ike", "stopping");
+    for (auto& w : workers_) w->stop();
+    log_stats();
+    for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&sighup_),
+                           reinterpret_cast<uv_handle_t*>(&sigterm_),
+                           reinterpret_cast<uv_handle_t*>(&sigint_),
+                           reinterpret_cast<uv_handle_t*>(&stats_timer_)})
+      uv_close(h, nullptr);
+  }
+
+  // One line with every non-zero counter summed over the loops.
+  void log_stats() {
+    redirect::ResponderCounters sum;
+    std::uint64_t oversize = 0, send_errors = 0;
+    for (auto& w : workers_) {
+      const IkeWorkerCounters c = w->counters();
+      sum.received += c.responder.received;
+      for (std::size_t i = 0; i < sum.drops.size(); ++i) sum.drops[i] += c.responder.drops[i];
+      for (std::size_t i = 0; i < sum.replies.size(); ++i) sum.replies[i] += c.responder.replies[i];
+      oversize += c.oversize;
+      send_errors += c.send_errors;
+    }
+    std::string line = "received=" + std::to_string(sum.received);
+    for (std::size_t i = 0; i < sum.replies.size(); ++i)
+      if (sum.replies[i])
+        line += " reply." + std::string(redirect::to_string(static_cast<redirect::ReplyKind>(i))) +
+                "=" + std::to_string(sum.replies[i]);
+    for (std::size_t i = 0; i < sum.drops.size(); ++i)
+      if (sum.drops[i])
+        line += " drop." + std::string(redirect::to_string(static_cast<redirect::DropReason>(i))) +
+                "=" + std::to_string(sum.drops[i]);
+    if (oversize) line += " drop.oversize=" + std::to_string(oversize);
+    if (send_errors) line += " send_errors=" + std::to_string(send_errors);
+    log(LogLevel::Info, "ike", "counters", {{"totals", line}});
+  }
+
+  std::string path_;
+  IkeShared shared_;
+  std::vector<std::unique_ptr<IkeWorker>> workers_;
+  uv_signal_t sighup_{}, sigterm_{}, sigint_{};
+  uv_timer_t stats_timer_{};
+};
+
+}  // namespace
+
+int run_daemon(DaemonOptions options) {
+  set_log_level(options.config.log.level);
+  return Daemon(std::move(options)).run();
+}
+
+}  // namespace ikesteer::frontend

@@ -1,0 +1,35 @@
+// The embedded configuration of `ikesteer --demo`: loopback only, three members with
+// documentation addresses, one of them an FQDN identity, debug logs so every decision shows.
+#pragma once
+
+#include <string_view>
+
+namespace ikesteer::frontend {
+
+inline constexpr std::string_view kDemoConfigName = "(embedded demo)";
+
+inline constexpr std::string_view kDemoConfig = R"toml(
+[ike]
+listen = ["127.0.0.1", "::1"]
+ports = [500, 4500]
+threads = 1
+
+[log]
+level = "debug"
+
+[[member]]
+name = "m1"
+addresses = ["198.51.100.11", "2001:db8::11"]
+
+[[member]]
+name = "m2"
+addresses = ["198.51.100.12", "2001:db8::12"]
+weight = 2.0
+
+[[member]]
+name = "m3"
+addresses = ["198.51.100.13"]
+gateway = "m3.vpn.example"
+)toml";
+
+}  // namespace ikesteer::frontend

@@ -1,0 +1,38 @@
+// What the main loop hands to the IKE loops: the current configuration snapshot (swapped whole
+// on reload or operator change, so a loop never sees half an update) and the cookie master
+// secret every loop derives its cookie secrets from.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "frontend/config/config.hpp"
+
+namespace ikesteer::frontend {
+
+class IkeShared {
+ public:
+  explicit IkeShared(std::shared_ptr<const Config> config);
+
+  void publish(std::shared_ptr<const Config> config);
+  std::shared_ptr<const Config> config() const;
+  // Cheap check on the packet path: has publish() been called since `seen`?
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
+
+  const std::array<std::byte, 32>& cookie_master() const noexcept { return cookie_master_; }
+  // Seed for the loops' hash tables, random per process so table slots cannot be aimed at.
+  std::uint64_t hash_seed() const noexcept { return hash_seed_; }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Config> config_;
+  std::atomic<std::uint64_t> generation_{1};
+  std::array<std::byte, 32> cookie_master_{};
+  std::uint64_t hash_seed_ = 0;
+};
+
+}  // namespace ikesteer::frontend

@@ -1,0 +1,56 @@
+// frontend's answer to redirect::GatewaySelector: members from the configuration snapshot,
+// eligibility from operator state, choice from health::Selector (weighted consistent hashing
+// with bounded load) on the client's address masked to the configured prefix.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "frontend/config/config.hpp"
+#include "health/selector.hpp"
+#include "redirect/gateway_selector.hpp"
+
+namespace ikesteer::frontend {
+
+class MemberSteering final : public redirect::GatewaySelector {
+ public:
+  struct Decision {
+    std::size_t member;  // index into Config::members
+    health::PickReason reason;
+  };
+
+  // `threads` loops share the process-wide capacity equally. `previous` (may be null) hands
+  // over its load window so a reload does not forget recent load. Throws on a configuration
+  // that validation should have refused.
+  MemberSteering(std::shared_ptr<const Config> config, unsigned threads,
+                 const MemberSteering* previous = nullptr);
+
+  std::optional<redirect::GatewayIdentity> select(const IpAddress& client,
+                                                  const std::optional<IpAddress>& avoid,
+                                                  TimePoint now) noexcept override;
+
+  // The decision behind the last select() that chose a member.
+  const std::optional<Decision>& last_decision() const noexcept { return last_; }
+  // What the member's REDIRECT names for a client of this family.
+  const redirect::GatewayIdentity& identity(std::size_t member, IpFamily client) const noexcept;
+
+ private:
+  struct Target {
+    redirect::GatewayIdentity for_v4;  // identity sent to IPv4 clients
+    redirect::GatewayIdentity for_v6;
+  };
+
+  std::shared_ptr<const Config> config_;
+  health::Selector selector_;
+  std::vector<Target> targets_;
+  std::optional<Decision> last_;
+};
+
+// Eligibility from operator state alone (health verdicts join in with the health issue).
+bool is_eligible(const MemberConfig& member) noexcept;
+
+std::string describe(const redirect::GatewayIdentity& identity);
+
+}  // namespace ikesteer::frontend

@@ -1,0 +1,164 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "frontend/config/config_loader.hpp"
+#include "frontend/demo_config.hpp"
+
+using namespace ikesteer;
+using namespace ikesteer::frontend;
+
+namespace {
+
+constexpr std::string_view kMember = R"(
+[[member]]
+name = "m1"
+addresses = ["198.51.100.11"]
+)";
+
+std::vector<std::string> errors_of(const std::string& text) {
+  auto r = parse_config(text, "t.toml");
+  REQUIRE_FALSE(r.has_value());
+  return r.error();
+}
+
+}  // namespace
+
+TEST_CASE("the documented example holds exactly the defaults") {
+  auto example = load_config(IKESTEER_EXAMPLE_CONFIG);
+  REQUIRE(example.has_value());
+  Config defaults;
+  defaults.members = example->members;
+  CHECK(*example == defaults);
+  REQUIRE(example->members.size() == 1);
+  CHECK(example->members[0] == MemberConfig{"m1",
+                                            {*IpAddress::parse("198.51.100.11"),
+                                             *IpAddress::parse("2001:db8::11")},
+                                            "",
+                                            1.0,
+                                            0,
+                                            OperatorState::Active});
+}
+
+TEST_CASE("the embedded demo configuration is valid") {
+  auto demo = parse_config(kDemoConfig, kDemoConfigName);
+  REQUIRE(demo.has_value());
+  CHECK(demo->members.size() == 3);
+  CHECK(demo->members[2].gateway == "m3.vpn.example");
+}
+
+TEST_CASE("values are read into the configuration") {
+  auto c = parse_config(R"(
+[ike]
+listen = ["203.0.113.1", "2001:db8::1"]
+ports = [500]
+threads = 2
+unsupported_client = "drop"
+invalid_syntax_reply = true
+[steering]
+ipv4_prefix = 24
+load_factor = 1.5
+[cookies]
+threshold = 0
+[rate_limit]
+replies_per_second = 0
+[log]
+level = "debug"
+[process]
+user = "nobody"
+[[member]]
+name = "a"
+addresses = ["198.51.100.11"]
+weight = 3
+capacity = 500
+state = "drain"
+gateway = "vpn-a.example.net"
+)",
+                        "t.toml");
+  REQUIRE(c.has_value());
+  CHECK(c->ike.listen.size() == 2);
+  CHECK(c->ike.ports == std::vector<std::uint16_t>{500});
+  CHECK(c->ike.threads == 2);
+  CHECK(c->ike.unsupported_client == redirect::UnsupportedClientPolicy::Drop);
+  CHECK(c->ike.invalid_syntax_reply);
+  CHECK(c->steering.ipv4_prefix == 24);
+  CHECK(c->steering.load_factor == 1.5);
+  CHECK(c->cookies.threshold == 0);
+  CHECK(c->rate_limit.replies_per_second == 0);
+  CHECK(c->log.level == LogLevel::Debug);
+  CHECK(c->process.user == "nobody");
+  CHECK(c->members[0].weight == 3.0);
+  CHECK(c->members[0].capacity == 500);
+  CHECK(c->members[0].state == OperatorState::Drain);
+  CHECK(c->members[0].gateway == "vpn-a.example.net");
+}
+
+TEST_CASE("an unknown key names file, line, column and dotted key") {
+  const auto e = errors_of("[ike]\nthreads = 1\nlisten_on = [\"127.0.0.1\"]\n" +
+                           std::string(kMember));
+  REQUIRE(e.size() == 1);
+  CHECK(e[0] == "t.toml:3:1: ike.listen_on: unknown key");
+}
+
+TEST_CASE("every error is reported in one run") {
+  const auto e = errors_of(R"([steering]
+ipv4_prefix = 0
+load_factor = 1.0
+[cookies]
+enabled = "yes"
+[bogus]
+[[member]]
+name = "m1"
+addresses = ["not-an-ip"]
+[[member]]
+name = "m1"
+addresses = ["198.51.100.12"]
+weight = -1
+)");
+  // In file order, although TOML tables iterate in key order.
+  REQUIRE(e.size() == 7);
+  CHECK(e[0] == "t.toml:2:15: steering.ipv4_prefix: must be 1..32 (got 0)");
+  CHECK(e[1].starts_with("t.toml:3:15: steering.load_factor: must be > 1"));
+  CHECK(e[2] == "t.toml:5:11: cookies.enabled: must be true or false");
+  CHECK(e[3] == "t.toml:6:2: bogus: unknown key");
+  CHECK(e[4] == "t.toml:9:13: member[0].addresses: not an IP address: not-an-ip");
+  // The second member: a duplicate name and a bad weight, both reported.
+  CHECK(e[5] == "t.toml:10:1: member[1].name: duplicate member name \"m1\"");
+  CHECK(e[6].starts_with("t.toml:13:10: member[1].weight: must be > 0"));
+}
+
+TEST_CASE("members: required fields, duplicates and shared addresses") {
+  CHECK(errors_of("[ike]\nthreads = 1\n")[0].ends_with("member: at least one [[member]] is required"));
+  auto e = errors_of("[[member]]\nweight = 2\n");
+  CHECK(e.size() == 2);
+  CHECK(e[0] == "t.toml:1:1: member[0].name: is required");
+  CHECK(e[1] == "t.toml:1:1: member[0].addresses: is required");
+  e = errors_of(std::string(kMember) + std::string(kMember));
+  REQUIRE(e.size() == 2);
+  CHECK(e[0].ends_with("member[1].name: duplicate member name \"m1\""));
+  CHECK(e[1].ends_with("member[1].addresses: address 198.51.100.11 belongs to another member too"));
+  e = errors_of("[[member]]\nname = \"x\"\naddresses = [\"198.51.100.1\"]\ngateway = \"bad_host!\"\n");
+  CHECK(e[0].starts_with("t.toml:4:11: member[0].gateway: must be \"\", an IP address or a host name"));
+}
+
+TEST_CASE("listen addresses must be specific, so replies leave from the address asked") {
+  const auto e = errors_of("[ike]\nlisten = [\"0.0.0.0\"]\n" + std::string(kMember));
+  CHECK(e[0] == "t.toml:2:10: ike.listen: must name specific addresses, not 0.0.0.0");
+}
+
+TEST_CASE("enumerations list their choices; syntax errors carry the position") {
+  auto e = errors_of("[ike]\nunsupported_client = \"reject\"\n" + std::string(kMember));
+  CHECK(e[0] ==
+        "t.toml:2:22: ike.unsupported_client: must be one of \"drop\", \"no-proposal-chosen\", "
+        "\"temporary-failure\"");
+  e = errors_of("[ike\nthreads = 1\n");
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].starts_with("t.toml:1:"));
+  CHECK(e[0].find("(syntax)") != std::string::npos);
+}
+
+TEST_CASE("a missing file is an error, not a crash") {
+  auto r = load_config("/nonexistent/ikesteer.toml");
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error()[0] == "/nonexistent/ikesteer.toml: cannot open the configuration file");
+}

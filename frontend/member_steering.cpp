@@ -18,6 +18,7 @@ health::Selector make_selector(const Config& config, unsigned threads) {
   health::SelectorOptions options;
   options.load_factor = config.steering.load_factor;
   options.window = std::chrono::seconds(config.steering.load_window);
+  options.load_floor = (config.steering.load_floor + threads - 1) / threads;
   auto selector = health::Selector::create(std::move(members), options);
   if (!selector)
     throw std::invalid_argument("steering: " + std::string(to_string(selector.error())));

@@ -25,31 +25,31 @@ enum class UnsupportedClientPolicy : std::uint8_t {
 
 struct ResponderOptions {
   UnsupportedClientPolicy unsupported_client = UnsupportedClientPolicy::NoProposalChosen;
-  bool reply_invalid_syntax = false;  // N(INVALID_SYNTAX) for malformed requests, never under load
+  bool reply_invalid_syntax = false;   // N(INVALID_SYNTAX) for malformed requests, never under load
   std::uint32_t cookie_threshold = 0;  // IKE_SA_INIT/s (this responder) above which COOKIE is
                                        // required; 0 = always
   bool cookies_enabled = true;
 };
 
-#define IKESTEER_REDIRECT_DROP_REASONS(X)                                                 \
-  X(NotIke, "not_ike")                       /* 4500: ESP, keepalive, short marker */     \
-  X(Truncated, "truncated")                  /* shorter than an IKE header */             \
-  X(BadLength, "bad_length")                 /* header length != datagram length */      \
-  X(Malformed, "malformed")                  /* payload chain or payload body invalid */  \
-  X(IsResponse, "is_response")               /* R flag set: never answer a response */    \
+#define IKESTEER_REDIRECT_DROP_REASONS(X)                                                   \
+  X(NotIke, "not_ike")                       /* 4500: ESP, keepalive, short marker */       \
+  X(Truncated, "truncated")                  /* shorter than an IKE header */               \
+  X(BadLength, "bad_length")                 /* header length != datagram length */         \
+  X(Malformed, "malformed")                  /* payload chain or payload body invalid */    \
+  X(IsResponse, "is_response")               /* R flag set: never answer a response */      \
   X(NotInitial, "not_initial")               /* exchange/MID/SPIr not an initial request */ \
-  X(BadNonce, "bad_nonce")                   /* no Ni, or not 16..256 octets */           \
-  X(UnsupportedClient, "unsupported_client") /* no REDIRECT_SUPPORTED, policy drop */     \
-  X(NoEligibleMember, "no_eligible_member")  /* nothing to redirect to */                 \
+  X(BadNonce, "bad_nonce")                   /* no Ni, or several (bad size: malformed) */  \
+  X(UnsupportedClient, "unsupported_client") /* no REDIRECT_SUPPORTED, policy drop */       \
+  X(NoEligibleMember, "no_eligible_member")  /* nothing to redirect to */                   \
   X(RateLimited, "rate_limited")             /* per-prefix reply budget spent */
 
-#define IKESTEER_REDIRECT_REPLY_KINDS(X)                                \
-  X(Redirect, "redirect")                                               \
-  X(Cookie, "cookie")                                                   \
-  X(InvalidMajorVersion, "invalid_major_version")                       \
-  X(UnsupportedCriticalPayload, "unsupported_critical_payload")         \
-  X(InvalidSyntax, "invalid_syntax")                                    \
-  X(UnsupportedClient, "unsupported_client")                            \
+#define IKESTEER_REDIRECT_REPLY_KINDS(X)                        \
+  X(Redirect, "redirect")                                       \
+  X(Cookie, "cookie")                                           \
+  X(InvalidMajorVersion, "invalid_major_version")               \
+  X(UnsupportedCriticalPayload, "unsupported_critical_payload") \
+  X(InvalidSyntax, "invalid_syntax")                            \
+  X(UnsupportedClient, "unsupported_client")                    \
   X(TicketNack, "ticket_nack")
 
 #define IKESTEER_ENUM_ENTRY(name, text) name,
@@ -85,10 +85,12 @@ inline constexpr std::size_t kMaxReplySize = 4 + 28 + 8 + 2 + 255 + 256;
 class Responder {
  public:
   // `selector`, `cookies` and `limiter` must outlive the responder.
-  Responder(const ResponderOptions& options, GatewaySelector& selector, const CookieJar& cookies,
+  // Cookies and the limiter are per thread (they keep caches and buckets), like the responder.
+  Responder(const ResponderOptions& options, GatewaySelector& selector, CookieJar& cookies,
             PrefixRateLimiter& limiter) noexcept;
 
-  // Handles one datagram; a reply is written into `out` (at least kMaxReplySize bytes).
+  // Handles one datagram; a reply is written into `out` (at least kMaxReplySize bytes). Every
+  // call increments `received` and exactly one drop or reply counter.
   Verdict handle(const Datagram& d, TimePoint now, std::span<std::byte> out) noexcept;
 
   const ResponderCounters& counters() const noexcept { return counters_; }
@@ -96,9 +98,17 @@ class Responder {
   void set_selector(GatewaySelector& selector) noexcept { selector_ = &selector; }
 
  private:
+  Verdict drop(DropReason reason) noexcept;
+  // Spends a token of the source's reply budget, then writes the reply with `write(out)`.
+  template <class Write>
+  Verdict send(ReplyKind kind, const Datagram& d, TimePoint now, std::span<std::byte> out,
+               Write&& write) noexcept;
+  void count_arrival(TimePoint now) noexcept;
+  bool cookies_engaged() const noexcept;
+
   ResponderOptions options_;
   GatewaySelector* selector_;
-  const CookieJar& cookies_;
+  CookieJar& cookies_;
   PrefixRateLimiter& limiter_;
   ResponderCounters counters_;
   // IKE_SA_INIT arrivals in the current one-second window, for engaging cookies.

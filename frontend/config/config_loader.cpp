@@ -212,7 +212,8 @@ std::vector<Field> steering_fields(Config::Steering& c) {
   return {{"ipv4_prefix", integer(c.ipv4_prefix, 1, 32)},
           {"ipv6_prefix", integer(c.ipv6_prefix, 1, 128)},
           {"load_factor", number_above(c.load_factor, 1.0, 100.0)},
-          {"load_window", integer(c.load_window, 1, 3600)}};
+          {"load_window", integer(c.load_window, 1, 3600)},
+          {"load_floor", integer(c.load_floor, 0, 100'000'000)}};
 }
 
 std::vector<Field> cookie_fields(Config::Cookies& c) {
@@ -277,8 +278,8 @@ void parse_members(const toml::node& node, Config& config, Errors& errors) {
     const std::string prefix = "member[" + std::to_string(i) + "]";
     MemberConfig m;
     apply_table(t, prefix, member_fields(m), errors);
-    if (m.name.empty()) errors.add(t.source(), prefix + ".name", "is required");
-    if (m.addresses.empty()) errors.add(t.source(), prefix + ".addresses", "is required");
+    for (const char* required : {"name", "addresses"})
+      if (!t.contains(required)) errors.add(t.source(), prefix + "." + required, "is required");
     if (!m.name.empty() && !names.insert(m.name).second)
       errors.add(t.source(), prefix + ".name", "duplicate member name \"" + m.name + "\"");
     for (const IpAddress& a : m.addresses)

@@ -53,8 +53,12 @@ std::uint16_t SocketAddress::port() const noexcept {
 
 std::string SocketAddress::to_string() const {
   const IpAddress a = address();
-  const std::string p = std::to_string(port());
-  return a.is_v4() ? a.to_string() + ":" + p : "[" + a.to_string() + "]:" + p;
+  // Appended piece by piece: g++ 12 warns falsely (-Wrestrict) on "[" + std::string.
+  std::string out = a.is_v4() ? "" : "[";
+  out += a.to_string();
+  out += a.is_v4() ? ":" : "]:";
+  out += std::to_string(port());
+  return out;
 }
 
 }  // namespace ikesteer::frontend

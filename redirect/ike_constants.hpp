@@ -14,8 +14,6 @@ inline constexpr std::size_t kIkeHeaderSize = 28;
 inline constexpr std::size_t kNonEspMarkerSize = 4;
 // RFC 7296 §3.2: generic payload header.
 inline constexpr std::size_t kPayloadHeaderSize = 4;
-// RFC 7296 §3.10: Protocol ID, SPI Size, Notify Message Type.
-inline constexpr std::size_t kNotifyFixedSize = 4;
 
 inline constexpr std::uint8_t kIkeVersion = 0x20;  // major 2, minor 0
 inline constexpr std::uint8_t kIkeMajorVersion = 2;
@@ -31,10 +29,6 @@ inline constexpr std::uint8_t kCriticalBit = 0x80;
 // RFC 7296 §2.10: Nonce Data is 16..256 octets.
 inline constexpr std::size_t kMinNonceSize = 16;
 inline constexpr std::size_t kMaxNonceSize = 256;
-
-// RFC 7296 §2.6: cookie data is 1..64 octets.
-inline constexpr std::size_t kMinCookieSize = 1;
-inline constexpr std::size_t kMaxCookieSize = 64;
 
 enum class ExchangeType : std::uint8_t {
   IkeSaInit = 34,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <chrono>
+#include <iterator>
 #include <optional>
 
 #include "redirect/ike_constants.hpp"
@@ -121,7 +122,7 @@ Verdict Responder::handle(const Datagram& d, TimePoint now, std::span<std::byte>
   const auto parsed_header = parse_ike_header(message);
   if (!parsed_header) return drop(DropReason::Truncated);
   const IkeHeader& h = *parsed_header;
-  // RFC 7296 §2.21.1 / spec §1: never answer a response.
+  // Spec §1: never answer a response (two front ends could bounce replies forever).
   if (h.is_response()) return drop(DropReason::IsResponse);
   // RFC 7296 §3.1: SPIi is never zero; a reply would have nothing to name.
   if (h.spi_i == 0) return drop(DropReason::Malformed);

@@ -1,12 +1,14 @@
 // Fuzzes the redirect responder with arbitrary datagrams on both ports, with cookies off and
 // always on, and checks what comes out: a reply must fit kMaxReplySize, carry the marker when
-// the request came on 4500, and parse as an IKEv2 response with one Notify.
+// the request came on 4500, and parse as an IKEv2 response with one Notify; a COOKIE it hands
+// out must be accepted when echoed.
 #include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
+#include "redirect/ike_constants.hpp"
 #include "redirect/ike_message.hpp"
 #include "redirect/responder.hpp"
 
@@ -64,14 +66,13 @@ void check(bool condition) {
   if (!condition) __builtin_trap();
 }
 
-void run(Responder& responder, std::span<const std::byte> payload, bool nat_port,
-         const IpAddress& source) {
-  std::array<std::byte, kMaxReplySize> out{};
+Verdict run(Responder& responder, std::span<const std::byte> payload, bool nat_port,
+            const IpAddress& source, std::span<std::byte> out) {
   const TimePoint now = TimePoint{} + std::chrono::hours(100);
   const Verdict v = responder.handle(Datagram{payload, source, nat_port}, now, out);
   if (!v.reply) {
     check(v.drop < DropReason::Count && v.bytes.empty());
-    return;
+    return v;
   }
   check(v.kind < ReplyKind::Count);
   check(v.bytes.size() <= kMaxReplySize && v.bytes.data() == out.data());
@@ -84,6 +85,27 @@ void run(Responder& responder, std::span<const std::byte> payload, bool nat_port
   check(reply.has_value());
   check(reply->header.is_response() && reply->payload_count == 1);
   check(reply->payloads()[0].type == static_cast<std::uint8_t>(PayloadType::Notify));
+  return v;
+}
+
+// Echoes a COOKIE reply the way a client does (RFC 7296 §2.6: N(COOKIE) first, the request
+// otherwise unchanged); the cookie just issued must be accepted.
+void echo_cookie(Responder& responder, std::span<const std::byte> request,
+                 std::span<const std::byte> cookie_reply, const IpAddress& source) {
+  constexpr std::size_t kNotifyAt = kIkeHeaderSize;
+  const auto notify = cookie_reply.subspan(kNotifyAt);
+  std::array<std::byte, 2048 + kMaxReplySize> echoed{};
+  if (request.size() + notify.size() > echoed.size()) return;
+  std::copy(request.begin(), request.begin() + kNotifyAt, echoed.begin());
+  std::copy(notify.begin(), notify.end(), echoed.begin() + kNotifyAt);
+  std::copy(request.begin() + kNotifyAt, request.end(), echoed.begin() + kNotifyAt + notify.size());
+  const std::size_t size = request.size() + notify.size();
+  echoed[kNotifyAt] = request[16];  // the cookie's Next Payload: the old first payload
+  echoed[16] = static_cast<std::byte>(PayloadType::Notify);
+  for (std::size_t i = 0; i < 4; ++i) echoed[24 + i] = static_cast<std::byte>(size >> (24 - 8 * i));
+  std::array<std::byte, kMaxReplySize> out{};
+  const Verdict v = run(responder, std::span(echoed).first(size), false, source, out);
+  check(!v.reply || v.kind != ReplyKind::Cookie);
 }
 
 }  // namespace
@@ -96,15 +118,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const auto payload = std::as_bytes(std::span(data, size));
   const IpAddress& source = size % 2 == 0 ? v4 : v6;
+  std::array<std::byte, kMaxReplySize> out{};
   for (bool nat_port : {false, true}) {
-    run(plain_harness.responder, payload, nat_port, source);
-    run(cookie_harness.responder, payload, nat_port, source);
+    run(plain_harness.responder, payload, nat_port, source, out);
+    const Verdict v = run(cookie_harness.responder, payload, nat_port, source, out);
+    if (!nat_port && v.reply && v.kind == ReplyKind::Cookie) {
+      echo_cookie(cookie_harness.responder, payload, v.bytes, source);
+    }
   }
   // The same bytes behind a marker, so 4500 framing sees IKE as well as ESP.
   if (size <= 2048) {
     std::array<std::byte, 2052> framed{};
     std::copy(payload.begin(), payload.end(), framed.begin() + 4);
-    run(plain_harness.responder, std::span(framed).first(size + 4), true, source);
+    run(plain_harness.responder, std::span(framed).first(size + 4), true, source, out);
   }
   return 0;
 }

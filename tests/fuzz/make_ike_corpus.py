@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of fuzz_ike: the golden packets of the IKEv2 redirect spec (section 10)
-and variants of them. Run from anywhere; files go to corpus/ike/ next to this script."""
+and variants of them. Run from anywhere; files go to corpus/ike/ next to this script. The
+found_* files there are not generated: they are inputs libFuzzer found that reach new code."""
 import pathlib
 import struct
 

@@ -91,7 +91,8 @@ class ByteReader {
   std::uint64_t take_be(std::size_t n) noexcept {
     if (!need(n)) return 0;
     std::uint64_t v = 0;
-    for (std::size_t i = 0; i < n; ++i) v = (v << 8) | std::to_integer<std::uint64_t>(bytes_[pos_ + i]);
+    for (std::size_t i = 0; i < n; ++i)
+      v = (v << 8) | std::to_integer<std::uint64_t>(bytes_[pos_ + i]);
     pos_ += n;
     return v;
   }

@@ -25,16 +25,26 @@ using redirect::NotifyType;
 
 std::string notify_name(std::uint16_t type) {
   switch (static_cast<NotifyType>(type)) {
-    case NotifyType::UnsupportedCriticalPayload: return "UNSUPPORTED_CRITICAL_PAYLOAD";
-    case NotifyType::InvalidMajorVersion: return "INVALID_MAJOR_VERSION";
-    case NotifyType::InvalidSyntax: return "INVALID_SYNTAX";
-    case NotifyType::NoProposalChosen: return "NO_PROPOSAL_CHOSEN";
-    case NotifyType::InvalidKePayload: return "INVALID_KE_PAYLOAD";
-    case NotifyType::TemporaryFailure: return "TEMPORARY_FAILURE";
-    case NotifyType::Cookie: return "COOKIE";
-    case NotifyType::Redirect: return "REDIRECT";
-    case NotifyType::TicketNack: return "TICKET_NACK";
-    default: return "notify " + std::to_string(type);
+    case NotifyType::UnsupportedCriticalPayload:
+      return "UNSUPPORTED_CRITICAL_PAYLOAD";
+    case NotifyType::InvalidMajorVersion:
+      return "INVALID_MAJOR_VERSION";
+    case NotifyType::InvalidSyntax:
+      return "INVALID_SYNTAX";
+    case NotifyType::NoProposalChosen:
+      return "NO_PROPOSAL_CHOSEN";
+    case NotifyType::InvalidKePayload:
+      return "INVALID_KE_PAYLOAD";
+    case NotifyType::TemporaryFailure:
+      return "TEMPORARY_FAILURE";
+    case NotifyType::Cookie:
+      return "COOKIE";
+    case NotifyType::Redirect:
+      return "REDIRECT";
+    case NotifyType::TicketNack:
+      return "TICKET_NACK";
+    default:
+      return "notify " + std::to_string(type);
   }
 }
 

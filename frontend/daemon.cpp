@@ -20,7 +20,7 @@ unsigned thread_count(const Config& c) {
 
 // Every loop gets its own socket per (address, port); SO_REUSEPORT spreads clients over them.
 Result<std::vector<std::vector<IkeListener>>, std::string> bind_all(const Config& c,
-                                                                   unsigned threads) {
+                                                                    unsigned threads) {
   std::vector<std::vector<IkeListener>> per_thread(threads);
   for (auto& listeners : per_thread)
     for (const IpAddress& a : c.ike.listen)
@@ -60,7 +60,8 @@ class Daemon {
       }
     }
     for (unsigned i = 0; i < threads; ++i)
-      workers_.push_back(std::make_unique<IkeWorker>(i, threads, std::move(sockets->at(i)), shared_));
+      workers_.push_back(
+          std::make_unique<IkeWorker>(i, threads, std::move(sockets->at(i)), shared_));
     for (auto& w : workers_) w->start();
     log(LogLevel::Info, "ike", "listening",
         {{"addresses", std::to_string(config->ike.listen.size())},
@@ -74,10 +75,14 @@ class Daemon {
     uv_signal_init(loop, &sigterm_);
     uv_signal_init(loop, &sigint_);
     uv_timer_init(loop, &stats_timer_);
-    uv_signal_start(&sighup_, [](uv_signal_t* s, int) { self(s)->reload(); }, SIGHUP);
-    uv_signal_start(&sigterm_, [](uv_signal_t* s, int) { self(s)->stop(); }, SIGTERM);
-    uv_signal_start(&sigint_, [](uv_signal_t* s, int) { self(s)->stop(); }, SIGINT);
-    uv_timer_start(&stats_timer_, [](uv_timer_t* t) { self(t)->log_stats(); }, 60'000, 60'000);
+    uv_signal_start(
+        &sighup_, [](uv_signal_t* s, int) { self(s)->reload(); }, SIGHUP);
+    uv_signal_start(
+        &sigterm_, [](uv_signal_t* s, int) { self(s)->stop(); }, SIGTERM);
+    uv_signal_start(
+        &sigint_, [](uv_signal_t* s, int) { self(s)->stop(); }, SIGINT);
+    uv_timer_start(
+        &stats_timer_, [](uv_timer_t* t) { self(t)->log_stats(); }, 60'000, 60'000);
     uv_run(loop, UV_RUN_DEFAULT);
     uv_loop_close(loop);
     return 0;
@@ -96,7 +101,8 @@ class Daemon {
     }
     auto next = load_config(path_);
     if (!next) {
-      for (const std::string& e : next.error()) log(LogLevel::Error, "cfg", "invalid", {{"error", e}});
+      for (const std::string& e : next.error())
+        log(LogLevel::Error, "cfg", "invalid", {{"error", e}});
       log(LogLevel::Error, "cfg", "reload failed, keeping the running configuration",
           {{"file", path_}});
       return;
@@ -122,10 +128,9 @@ class Daemon {
     log(LogLevel::Info, "ike", "stopping");
     for (auto& w : workers_) w->stop();
     log_stats();
-    for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&sighup_),
-                           reinterpret_cast<uv_handle_t*>(&sigterm_),
-                           reinterpret_cast<uv_handle_t*>(&sigint_),
-                           reinterpret_cast<uv_handle_t*>(&stats_timer_)})
+    for (uv_handle_t* h :
+         {reinterpret_cast<uv_handle_t*>(&sighup_), reinterpret_cast<uv_handle_t*>(&sigterm_),
+          reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&stats_timer_)})
       uv_close(h, nullptr);
   }
 

@@ -64,8 +64,7 @@ IkeWorker::IkeWorker(unsigned id, unsigned threads, std::vector<IkeListener> lis
                            auto* self = static_cast<IkeWorker*>(a->loop->data);
                            for (auto& p : self->polls_)
                              uv_close(reinterpret_cast<uv_handle_t*>(&p->handle), nullptr);
-                           uv_close(reinterpret_cast<uv_handle_t*>(&self->publish_timer_),
-                                    nullptr);
+                           uv_close(reinterpret_cast<uv_handle_t*>(&self->publish_timer_), nullptr);
                            uv_close(reinterpret_cast<uv_handle_t*>(a), nullptr);
                          }),
            "uv_async_init");

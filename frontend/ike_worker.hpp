@@ -2,12 +2,12 @@
 // in batches with recvmmsg/sendmmsg, each handed to the pure redirect::Responder.
 #pragma once
 
+#include <sys/socket.h>
 #include <uv.h>
 
 #include <array>
 #include <memory>
 #include <mutex>
-#include <sys/socket.h>
 #include <thread>
 #include <vector>
 

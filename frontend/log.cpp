@@ -12,10 +12,14 @@ const bool g_journal = std::getenv("JOURNAL_STREAM") != nullptr;
 
 std::string_view level_name(LogLevel l) {
   switch (l) {
-    case LogLevel::Debug: return "debug";
-    case LogLevel::Info: return "info";
-    case LogLevel::Warn: return "warn";
-    case LogLevel::Error: return "error";
+    case LogLevel::Debug:
+      return "debug";
+    case LogLevel::Info:
+      return "info";
+    case LogLevel::Warn:
+      return "warn";
+    case LogLevel::Error:
+      return "error";
   }
   return "?";
 }
@@ -23,10 +27,14 @@ std::string_view level_name(LogLevel l) {
 // sd-daemon(3) priority prefixes.
 std::string_view journal_prefix(LogLevel l) {
   switch (l) {
-    case LogLevel::Debug: return "<7>";
-    case LogLevel::Info: return "<6>";
-    case LogLevel::Warn: return "<4>";
-    case LogLevel::Error: return "<3>";
+    case LogLevel::Debug:
+      return "<7>";
+    case LogLevel::Info:
+      return "<6>";
+    case LogLevel::Warn:
+      return "<4>";
+    case LogLevel::Error:
+      return "<3>";
   }
   return "";
 }
@@ -51,7 +59,9 @@ void append_value(std::string& out, std::string_view v) {
 
 }  // namespace
 
-void set_log_level(LogLevel level) noexcept { g_level.store(level, std::memory_order_relaxed); }
+void set_log_level(LogLevel level) noexcept {
+  g_level.store(level, std::memory_order_relaxed);
+}
 
 bool log_enabled(LogLevel level) noexcept {
   return level >= g_level.load(std::memory_order_relaxed);

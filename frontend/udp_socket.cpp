@@ -23,8 +23,7 @@ Result<UdpSocket, std::string> UdpSocket::bind(const IpAddress& address, std::ui
       ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0 ||
       (!address.is_v4() && ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0))
     return fail(where + ": setsockopt: " + std::strerror(errno));
-  if (::bind(fd, sa.get(), sa.length) != 0)
-    return fail(where + ": bind: " + std::strerror(errno));
+  if (::bind(fd, sa.get(), sa.length) != 0) return fail(where + ": bind: " + std::strerror(errno));
   return s;
 }
 

@@ -38,8 +38,7 @@ void transform(ByteWriter& w, bool last, std::uint8_t type, std::uint16_t id,
 
 }  // namespace
 
-std::span<const std::byte> write_ike_sa_init_request(std::span<std::byte> out,
-                                                     ReplyFraming framing,
+std::span<const std::byte> write_ike_sa_init_request(std::span<std::byte> out, ReplyFraming framing,
                                                      const IkeSaInitRequest& r) noexcept {
   ByteWriter w(out);
   if (framing.non_esp_marker) w.u32(0);
@@ -88,7 +87,7 @@ std::span<const std::byte> write_ike_sa_init_request(std::span<std::byte> out,
       w.u16(static_cast<std::uint16_t>(NotifyType::RedirectedFrom));
       const auto a = r.redirected_from->bytes();
       w.u8(static_cast<std::uint8_t>(r.redirected_from->is_v4() ? GatewayIdType::Ipv4
-                                                                 : GatewayIdType::Ipv6));
+                                                                : GatewayIdType::Ipv6));
       w.u8(static_cast<std::uint8_t>(a.size()));
       w.bytes(a);
     });

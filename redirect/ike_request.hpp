@@ -14,19 +14,18 @@
 namespace ikesteer::redirect {
 
 struct IkeSaInitRequest {
-  std::uint64_t spi_i = 0;                // non-zero
-  std::span<const std::byte> nonce;       // Ni, 16..256 octets
-  std::span<const std::byte> key_share;   // KE data for `dh_group`
-  std::uint16_t dh_group = 31;            // Curve25519 (32-octet share)
-  std::span<const std::byte> cookie;      // echoed first when non-empty (RFC 7296 §2.6)
-  bool redirect_supported = true;         // N(REDIRECT_SUPPORTED)
+  std::uint64_t spi_i = 0;                   // non-zero
+  std::span<const std::byte> nonce;          // Ni, 16..256 octets
+  std::span<const std::byte> key_share;      // KE data for `dh_group`
+  std::uint16_t dh_group = 31;               // Curve25519 (32-octet share)
+  std::span<const std::byte> cookie;         // echoed first when non-empty (RFC 7296 §2.6)
+  bool redirect_supported = true;            // N(REDIRECT_SUPPORTED)
   std::optional<IpAddress> redirected_from;  // N(REDIRECTED_FROM) instead (RFC 5685 §4.2)
 };
 
 // Writes the request (one proposal: AES-GCM-16-256, HMAC-SHA2-256, `dh_group`); the returned
 // span views `out` and is empty when `out` is too small.
-std::span<const std::byte> write_ike_sa_init_request(std::span<std::byte> out,
-                                                     ReplyFraming framing,
+std::span<const std::byte> write_ike_sa_init_request(std::span<std::byte> out, ReplyFraming framing,
                                                      const IkeSaInitRequest& request) noexcept;
 
 }  // namespace ikesteer::redirect

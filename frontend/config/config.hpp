@@ -38,7 +38,7 @@ struct Config {
     unsigned ipv4_prefix = 32;
     unsigned ipv6_prefix = 64;
     double load_factor = 1.25;
-    unsigned load_window = 10;  // seconds
+    unsigned load_window = 10;      // seconds
     std::uint32_t load_floor = 50;  // new clients per member per window before the bound engages
     bool operator==(const Steering&) const = default;
   } steering;

@@ -1,5 +1,7 @@
 #include "frontend/config/config_loader.hpp"
 
+#include <toml++/toml.h>
+
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -7,7 +9,6 @@
 #include <set>
 #include <sstream>
 #include <tuple>
-#include <toml++/toml.h>
 
 namespace ikesteer::frontend {
 namespace {
@@ -57,9 +58,10 @@ std::string join_key(std::string_view prefix, std::string_view key) {
 void apply_table(const toml::table& table, std::string_view prefix,
                  const std::vector<Field>& fields, Errors& errors) {
   for (auto&& [key, node] : table) {
-    const std::string full = join_key(prefix, key.str());
-    auto field = std::find_if(fields.begin(), fields.end(),
-                              [&](const Field& f) { return f.name == key.str(); });
+    const std::string_view name = key.str();  // clang 14 cannot capture structured bindings
+    const std::string full = join_key(prefix, name);
+    auto field =
+        std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name; });
     if (field == fields.end()) {
       errors.add(key.source(), full, "unknown key");
     } else if (Reason reason = field->apply(node)) {
@@ -202,9 +204,10 @@ std::vector<Field> ike_fields(Config::Ike& c) {
            }},
           {"ports", port_list(c.ports)},
           {"threads", integer(c.threads, 0, 256)},
-          {"unsupported_client", choice(c.unsupported_client, {{"drop", P::Drop},
-                                                               {"no-proposal-chosen", P::NoProposalChosen},
-                                                               {"temporary-failure", P::TemporaryFailure}})},
+          {"unsupported_client",
+           choice(c.unsupported_client, {{"drop", P::Drop},
+                                         {"no-proposal-chosen", P::NoProposalChosen},
+                                         {"temporary-failure", P::TemporaryFailure}})},
           {"invalid_syntax_reply", boolean(c.invalid_syntax_reply)}};
 }
 
@@ -236,7 +239,9 @@ std::vector<Field> log_fields(Config::Log& c) {
                                      {"error", LogLevel::Error}})}};
 }
 
-std::vector<Field> process_fields(Config::Process& c) { return {{"user", text(c.user)}}; }
+std::vector<Field> process_fields(Config::Process& c) {
+  return {{"user", text(c.user)}};
+}
 
 std::vector<Field> member_fields(MemberConfig& m) {
   using S = OperatorState;
@@ -260,9 +265,9 @@ std::vector<Field> member_fields(MemberConfig& m) {
            }},
           {"weight", number_above(m.weight, 0.0, 1e6)},
           {"capacity", integer(m.capacity, 0, 100'000'000)},
-          {"state", choice(m.state, {{"active", S::Active},
-                                     {"drain", S::Drain},
-                                     {"maintenance", S::Maintenance}})}};
+          {"state",
+           choice(m.state,
+                  {{"active", S::Active}, {"drain", S::Drain}, {"maintenance", S::Maintenance}})}};
 }
 
 void parse_members(const toml::node& node, Config& config, Errors& errors) {
@@ -318,8 +323,9 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
       parse_members(node, config, errors);
       continue;
     }
-    auto table = std::find_if(tables.begin(), tables.end(),
-                              [&](const auto& t) { return t.first == key.str(); });
+    const std::string_view name = key.str();
+    auto table =
+        std::find_if(tables.begin(), tables.end(), [&](const auto& t) { return t.first == name; });
     if (table == tables.end()) {
       errors.add(key.source(), key.str(), "unknown key");
     } else if (const toml::table* t = node.as_table()) {

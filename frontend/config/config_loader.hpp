@@ -14,8 +14,7 @@ namespace ikesteer::frontend {
 using ConfigErrors = std::vector<std::string>;
 
 // `source_name` is used in error messages (the file path).
-Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
-                                          std::string_view source_name);
+Result<Config, ConfigErrors> parse_config(std::string_view toml_text, std::string_view source_name);
 Result<Config, ConfigErrors> load_config(const std::string& path);
 
 }  // namespace ikesteer::frontend

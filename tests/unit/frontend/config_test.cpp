@@ -31,13 +31,13 @@ TEST_CASE("the documented example holds exactly the defaults") {
   defaults.members = example->members;
   CHECK(*example == defaults);
   REQUIRE(example->members.size() == 1);
-  CHECK(example->members[0] == MemberConfig{"m1",
-                                            {*IpAddress::parse("198.51.100.11"),
-                                             *IpAddress::parse("2001:db8::11")},
-                                            "",
-                                            1.0,
-                                            0,
-                                            OperatorState::Active});
+  CHECK(example->members[0] ==
+        MemberConfig{"m1",
+                     {*IpAddress::parse("198.51.100.11"), *IpAddress::parse("2001:db8::11")},
+                     "",
+                     1.0,
+                     0,
+                     OperatorState::Active});
 }
 
 TEST_CASE("the embedded demo configuration is valid") {
@@ -94,8 +94,8 @@ gateway = "vpn-a.example.net"
 }
 
 TEST_CASE("an unknown key names file, line, column and dotted key") {
-  const auto e = errors_of("[ike]\nthreads = 1\nlisten_on = [\"127.0.0.1\"]\n" +
-                           std::string(kMember));
+  const auto e =
+      errors_of("[ike]\nthreads = 1\nlisten_on = [\"127.0.0.1\"]\n" + std::string(kMember));
   REQUIRE(e.size() == 1);
   CHECK(e[0] == "t.toml:3:1: ike.listen_on: unknown key");
 }
@@ -128,7 +128,8 @@ weight = -1
 }
 
 TEST_CASE("members: required fields, duplicates and shared addresses") {
-  CHECK(errors_of("[ike]\nthreads = 1\n")[0].ends_with("member: at least one [[member]] is required"));
+  CHECK(errors_of("[ike]\nthreads = 1\n")[0].ends_with(
+      "member: at least one [[member]] is required"));
   auto e = errors_of("[[member]]\nweight = 2\n");
   CHECK(e.size() == 2);
   CHECK(e[0] == "t.toml:1:1: member[0].name: is required");
@@ -137,8 +138,10 @@ TEST_CASE("members: required fields, duplicates and shared addresses") {
   REQUIRE(e.size() == 2);
   CHECK(e[0].ends_with("member[1].name: duplicate member name \"m1\""));
   CHECK(e[1].ends_with("member[1].addresses: address 198.51.100.11 belongs to another member too"));
-  e = errors_of("[[member]]\nname = \"x\"\naddresses = [\"198.51.100.1\"]\ngateway = \"bad_host!\"\n");
-  CHECK(e[0].starts_with("t.toml:4:11: member[0].gateway: must be \"\", an IP address or a host name"));
+  e = errors_of(
+      "[[member]]\nname = \"x\"\naddresses = [\"198.51.100.1\"]\ngateway = \"bad_host!\"\n");
+  CHECK(e[0].starts_with(
+      "t.toml:4:11: member[0].gateway: must be \"\", an IP address or a host name"));
 }
 
 TEST_CASE("listen addresses must be specific, so replies leave from the address asked") {

@@ -1,9 +1,10 @@
+#include "frontend/member_steering.hpp"
+
 #include <doctest/doctest.h>
 
 #include <map>
 
 #include "frontend/config/config_loader.hpp"
-#include "frontend/member_steering.hpp"
 
 using namespace ikesteer;
 using namespace ikesteer::frontend;
@@ -29,7 +30,9 @@ addresses = ["198.51.100.13"]
 gateway = "m3.vpn.example"
 )";
 
-IpAddress ip(const char* s) { return *IpAddress::parse(s); }
+IpAddress ip(const char* s) {
+  return *IpAddress::parse(s);
+}
 
 }  // namespace
 
@@ -87,7 +90,8 @@ state = "maintenance"
 
 TEST_CASE("no eligible member: no redirect target") {
   MemberSteering s(
-      config_with("[[member]]\nname = \"m1\"\naddresses = [\"198.51.100.11\"]\nstate = \"drain\"\n"),
+      config_with(
+          "[[member]]\nname = \"m1\"\naddresses = [\"198.51.100.11\"]\nstate = \"drain\"\n"),
       1);
   CHECK_FALSE(s.select(ip("203.0.113.1"), std::nullopt, {}).has_value());
   CHECK_FALSE(s.last_decision().has_value());
@@ -99,9 +103,8 @@ TEST_CASE("a client is not sent back to the member it was redirected from") {
   const auto owner = s.select(client, std::nullopt, {});
   REQUIRE(owner.has_value());
   const std::size_t owner_index = s.last_decision()->member;
-  const IpAddress owner_address =
-      std::vector<IpAddress>{ip("198.51.100.11"), ip("198.51.100.12"), ip("198.51.100.13")}
-          [owner_index];
+  const IpAddress owner_address = std::vector<IpAddress>{ip("198.51.100.11"), ip("198.51.100.12"),
+                                                         ip("198.51.100.13")}[owner_index];
   const auto other = s.select(client, owner_address, {});
   REQUIRE(other.has_value());
   CHECK(s.last_decision()->member != owner_index);

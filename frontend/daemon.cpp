@@ -2,6 +2,7 @@
 
 #include <uv.h>
 
+#include <exception>
 #include <thread>
 
 #include "frontend/config/config_loader.hpp"
@@ -171,7 +172,13 @@ class Daemon {
 
 int run_daemon(DaemonOptions options) {
   set_log_level(options.config.log.level);
-  return Daemon(std::move(options)).run();
+  // Start-up failures (no entropy, a libuv error) end the process with a reason, not abort().
+  try {
+    return Daemon(std::move(options)).run();
+  } catch (const std::exception& e) {
+    log(LogLevel::Error, "ike", "cannot start", {{"error", e.what()}});
+    return 1;
+  }
 }
 
 }  // namespace ikesteer::frontend

@@ -36,9 +36,8 @@
 #include "bench/loadgen_wire.hpp"
 #include "bench/proc_stats.hpp"
 
+namespace ikesteer::bench {
 namespace {
-
-using namespace ikesteer::bench;
 
 constexpr std::size_t kRecvBatch = 64;
 constexpr std::size_t kRecvBufferSize = 2048;
@@ -549,9 +548,7 @@ std::string ipv4_text(std::uint32_t host_order) {
   return inet_ntop(AF_INET, &a, buf, sizeof buf);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int loadgen_main(int argc, char** argv) {
   const auto parsed = parse_options(argc, argv);
   if (!parsed) return 2;
   const Options& o = *parsed;
@@ -641,4 +638,11 @@ int main(int argc, char** argv) {
               t.sent, t.replies, t.valid, t.invalid, t.unmatched, t.lost, rps, p50, p90, p99, pmax,
               cpu, per_cpu, rss_before.value_or(-1), rss_after.value_or(-1), self_cpu);
   return t.valid > 0 && t.invalid == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace ikesteer::bench
+
+int main(int argc, char** argv) {
+  return ikesteer::bench::loadgen_main(argc, argv);
 }

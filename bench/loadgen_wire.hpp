@@ -24,17 +24,17 @@
 namespace ikesteer::bench {
 
 // RFC 7296 §3.1 header, §3.2 payload types, §3.10 Notify; RFC 5685 §4.3 REDIRECT.
-constexpr std::size_t kHeaderSize = 28;
-constexpr std::size_t kMarkerSize = 4;  // RFC 3948 §2.2 non-ESP marker on UDP 4500
-constexpr std::uint8_t kVersion2 = 0x20;
-constexpr std::uint8_t kExchangeIkeSaInit = 34;
-constexpr std::uint8_t kFlagsResponse = 0x20;  // R set, I and V clear
-constexpr std::uint8_t kPayloadNotify = 41;
-constexpr std::uint16_t kNotifyRedirect = 16407;
-constexpr std::size_t kNonceSize = 32;
+inline constexpr std::size_t kHeaderSize = 28;
+inline constexpr std::size_t kMarkerSize = 4;  // RFC 3948 §2.2 non-ESP marker on UDP 4500
+inline constexpr std::uint8_t kVersion2 = 0x20;
+inline constexpr std::uint8_t kExchangeIkeSaInit = 34;
+inline constexpr std::uint8_t kFlagsResponse = 0x20;  // R set, I and V clear
+inline constexpr std::uint8_t kPayloadNotify = 41;
+inline constexpr std::uint16_t kNotifyRedirect = 16407;
+inline constexpr std::size_t kNonceSize = 32;
 
 // Spec §10.1, 152 octets; SPIi at 0 and the Ni data at kNonceOffset are rewritten per request.
-constexpr std::array<std::uint8_t, 152> kRequestTemplate = {
+inline constexpr std::array<std::uint8_t, 152> kRequestTemplate = {
     0x8a, 0x3c, 0x5e, 0x7f, 0x0b, 0x1d, 0x2e, 0x4f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
     0x21, 0x20, 0x22, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x98, 0x22, 0x00, 0x00, 0x28,
     0x00, 0x00, 0x00, 0x24, 0x01, 0x01, 0x00, 0x03, 0x03, 0x00, 0x00, 0x0c, 0x01, 0x00, 0x00, 0x14,
@@ -45,7 +45,7 @@ constexpr std::array<std::uint8_t, 152> kRequestTemplate = {
     0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
     0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
     0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x40, 0x16};
-constexpr std::size_t kNonceOffset = 0x70;
+inline constexpr std::size_t kNonceOffset = 0x70;
 
 // ---------------------------------------------------------------------------------------------
 // Request identity: sequence number <-> SPIi, Ni, client
@@ -63,7 +63,7 @@ class Identity {
   }
   void nonce(std::uint64_t seq, std::span<std::byte, kNonceSize> out) const {
     for (std::size_t k = 0; k < kNonceSize / 8; ++k) {
-      const std::uint64_t w = ikesteer::mix64(salt_ + seq * 4 + k + 1);
+      const std::uint64_t w = mix64(salt_ + seq * 4 + k + 1);
       std::memcpy(out.data() + 8 * k, &w, 8);
     }
   }
@@ -79,9 +79,7 @@ class Identity {
   std::uint64_t clients() const { return clients_; }
 
  private:
-  std::uint64_t tag(std::uint64_t seq) const {
-    return ikesteer::mix64(seq ^ ~salt_) & 0xffffffffULL;
-  }
+  std::uint64_t tag(std::uint64_t seq) const { return mix64(seq ^ ~salt_) & 0xffffffffULL; }
   std::uint64_t salt_;
   std::uint32_t addresses_;
   std::uint64_t clients_;

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <cstddef>
+#include <endian.h>
+
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 #include "common/result.hpp"
@@ -29,10 +32,10 @@ class ByteReader {
   explicit ByteReader(std::span<const std::byte> bytes, std::size_t base_offset = 0) noexcept
       : bytes_(bytes), base_(base_offset) {}
 
-  std::uint8_t u8() noexcept { return static_cast<std::uint8_t>(take_be(1)); }
-  std::uint16_t u16() noexcept { return static_cast<std::uint16_t>(take_be(2)); }
-  std::uint32_t u32() noexcept { return static_cast<std::uint32_t>(take_be(4)); }
-  std::uint64_t u64() noexcept { return take_be(8); }
+  std::uint8_t u8() noexcept { return take<std::uint8_t>(); }
+  std::uint16_t u16() noexcept { return be16toh(take<std::uint16_t>()); }
+  std::uint32_t u32() noexcept { return be32toh(take<std::uint32_t>()); }
+  std::uint64_t u64() noexcept { return be64toh(take<std::uint64_t>()); }
 
   // A view into the input; valid as long as the input is.
   std::span<const std::byte> bytes(std::size_t n) noexcept {
@@ -88,12 +91,13 @@ class ByteReader {
     return true;
   }
 
-  std::uint64_t take_be(std::size_t n) noexcept {
-    if (!need(n)) return 0;
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < n; ++i)
-      v = (v << 8) | std::to_integer<std::uint64_t>(bytes_[pos_ + i]);
-    pos_ += n;
+  // memcpy, not a pointer cast: the input has no alignment.
+  template <class T>
+  T take() noexcept {
+    if (!need(sizeof(T))) return 0;
+    T v;
+    std::memcpy(&v, bytes_.data() + pos_, sizeof v);
+    pos_ += sizeof v;
     return v;
   }
 

@@ -117,11 +117,13 @@ Result<IkeHeader, ParseError> parse_ike_header(std::span<const std::byte> messag
   return h;
 }
 
-Result<IkeMessage, ParseError> parse_ike_message(std::span<const std::byte> message) noexcept {
+Result<void, ParseError> parse_ike_message(std::span<const std::byte> message,
+                                           IkeMessage& m) noexcept {
   auto header = parse_ike_header(message);
   if (!header) return fail(header.error());
-  IkeMessage m;
   m.header = *header;
+  m.payload_count = 0;
+  m.unsupported_critical.reset();
   ByteReader r(message);
   r.skip(kIkeHeaderSize);
   // RFC 7296 §3.1: SPIi MUST NOT be zero; Length is the whole message.
@@ -172,8 +174,7 @@ Result<IkeMessage, ParseError> parse_ike_message(std::span<const std::byte> mess
         break;
     }
   }
-  if (auto end = r.expect_end(); !end) return fail(end.error());
-  return m;
+  return r.expect_end();
 }
 
 std::optional<IpAddress> redirected_from_address(const NotifyView& notify) noexcept {

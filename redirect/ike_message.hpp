@@ -91,10 +91,20 @@ struct IkeMessage {
 // can answer a newer major version before trying to parse a body they do not understand.
 Result<IkeHeader, ParseError> parse_ike_header(std::span<const std::byte> message) noexcept;
 
-// Parses an IKEv2 message (without the non-ESP marker): header with major version 2 and a
-// non-zero SPIi, Length equal to message.size(), and a payload chain ending exactly there
-// (RFC 7296 §3.1, §3.2). Nonce, Notify, SA and KE bodies are checked for structure.
-Result<IkeMessage, ParseError> parse_ike_message(std::span<const std::byte> message) noexcept;
+// Parses an IKEv2 message (without the non-ESP marker) into `out`: header with major version 2
+// and a non-zero SPIi, Length equal to message.size(), and a payload chain ending exactly there
+// (RFC 7296 §3.1, §3.2). Nonce, Notify, SA and KE bodies are checked for structure. `out` is
+// overwritten (valid only on success); the packet path reuses one IkeMessage, which is a few
+// kilobytes, rather than building and copying a fresh one per datagram.
+Result<void, ParseError> parse_ike_message(std::span<const std::byte> message,
+                                           IkeMessage& out) noexcept;
+
+// The same, returning a fresh IkeMessage: for tools and tests, where a copy costs nothing.
+inline Result<IkeMessage, ParseError> parse_ike_message(std::span<const std::byte> message) {
+  IkeMessage m;
+  if (auto ok = parse_ike_message(message, m); !ok) return fail(ok.error());
+  return m;
+}
 
 // The address in a REDIRECTED_FROM notify: GW Identity Type 1 (4 octets) or 2 (16 octets) only
 // (RFC 5685 §9.3: an FQDN is not allowed here). nullopt when the data is anything else.

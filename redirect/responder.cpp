@@ -143,17 +143,18 @@ Verdict Responder::handle(const Datagram& d, TimePoint now, std::span<std::byte>
   const bool engaged = cookies_engaged();
 
   // Syntax, then which payloads the exchange may carry.
-  const auto parsed = parse_ike_message(message);
+  IkeMessage& m = message_;
+  const bool parsed = parse_ike_message(message, m).has_value();
   std::optional<PayloadType> broken;
   if (parsed) {
     // RFC 7296 §2.5: an unknown critical payload rejects the request.
-    if (const auto type = parsed->unsupported_critical) {
+    if (const auto type = m.unsupported_critical) {
       const std::byte data[1] = {static_cast<std::byte>(*type)};
       return send(ReplyKind::UnsupportedCriticalPayload, d, now, out, [&](std::span<std::byte> o) {
         return write_notify_reply(o, framing, h, NotifyType::UnsupportedCriticalPayload, data);
       });
     }
-    broken = broken_rule(*parsed, resume ? std::span(kResumeRules) : std::span(kSaInitRules));
+    broken = broken_rule(m, resume ? std::span(kResumeRules) : std::span(kSaInitRules));
     if (broken == PayloadType::Nonce) return drop(DropReason::BadNonce);
   }
   if (!parsed || broken) {
@@ -163,8 +164,6 @@ Verdict Responder::handle(const Datagram& d, TimePoint now, std::span<std::byte>
       return write_notify_reply(o, framing, h, NotifyType::InvalidSyntax);
     });
   }
-  const IkeMessage& m = *parsed;
-
   // Spec §7.2: resume requests are not redirected; TICKET_NACK makes the client fall back to
   // IKE_SA_INIT at once (RFC 5723 §4.3.2). No cookie round trip first: the NACK is smaller than
   // the request and creates no state.

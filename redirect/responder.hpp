@@ -13,6 +13,7 @@
 #include "common/prefix_rate_limiter.hpp"
 #include "redirect/cookie_jar.hpp"
 #include "redirect/gateway_selector.hpp"
+#include "redirect/ike_message.hpp"
 
 namespace ikesteer::redirect {
 
@@ -111,6 +112,7 @@ class Responder {
   CookieJar& cookies_;
   PrefixRateLimiter& limiter_;
   ResponderCounters counters_;
+  IkeMessage message_;  // the datagram being handled, parsed; reused to spare a copy per packet
   // IKE_SA_INIT arrivals in the current one-second window, for engaging cookies.
   TimePoint rate_window_start_{};
   std::uint32_t rate_window_count_ = 0;

@@ -1,10 +1,8 @@
 #include "frontend/ike_worker.hpp"
 
 #include <cerrno>
-#include <cstring>
 #include <stdexcept>
 
-#include "frontend/socket_address.hpp"
 
 namespace ikesteer::frontend {
 namespace {
@@ -53,7 +51,7 @@ IkeWorker::IkeWorker(unsigned id, unsigned threads, std::vector<IkeListener> lis
     receive_iovs_[i] = {receive_buffers_.data() + i * kReceiveSize, kReceiveSize};
     receive_msgs_[i].msg_hdr.msg_iov = &receive_iovs_[i];
     receive_msgs_[i].msg_hdr.msg_iovlen = 1;
-    receive_msgs_[i].msg_hdr.msg_name = &peers_[i];
+    receive_msgs_[i].msg_hdr.msg_name = &peers_[i].storage;
     send_msgs_[i].msg_hdr.msg_iov = &send_iovs_[i];
     send_msgs_[i].msg_hdr.msg_iovlen = 1;
   }
@@ -145,7 +143,8 @@ void IkeWorker::on_readable(IkeListener& listener) {
   const int fd = listener.socket.fd();
   // A few batches per wake-up, then back to the loop so other sockets get their turn.
   for (int round = 0; round < 8; ++round) {
-    for (unsigned i = 0; i < kBatch; ++i) receive_msgs_[i].msg_hdr.msg_namelen = sizeof peers_[i];
+    for (unsigned i = 0; i < kBatch; ++i)
+      receive_msgs_[i].msg_hdr.msg_namelen = sizeof peers_[i].storage;
     const int n = ::recvmmsg(fd, receive_msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
     if (n <= 0) return;
     const TimePoint now = Clock::now();
@@ -156,13 +155,10 @@ void IkeWorker::on_readable(IkeListener& listener) {
         ++oversize_;
         continue;
       }
-      SocketAddress peer;
-      std::memcpy(&peer.storage, &peers_[i], h.msg_namelen);
-      peer.length = h.msg_namelen;
       const redirect::Datagram d{
           std::span<const std::byte>(receive_buffers_.data() + i * kReceiveSize,
                                      receive_msgs_[i].msg_len),
-          peer.address(), listener.nat_port};
+          peers_[i].address(), listener.nat_port};
       const redirect::Verdict v = responder_->handle(d, now, reply_buffers_[replies]);
       if (v.reply && v.kind == redirect::ReplyKind::Redirect) {
         if (const auto& decision = steering_->last_decision())
@@ -171,7 +167,7 @@ void IkeWorker::on_readable(IkeListener& listener) {
       if (log_enabled(LogLevel::Debug)) log_decision(d, v);
       if (!v.reply) continue;
       send_iovs_[replies] = {const_cast<std::byte*>(v.bytes.data()), v.bytes.size()};
-      send_msgs_[replies].msg_hdr.msg_name = &peers_[i];
+      send_msgs_[replies].msg_hdr.msg_name = &peers_[i].storage;
       send_msgs_[replies].msg_hdr.msg_namelen = h.msg_namelen;
       ++replies;
     }

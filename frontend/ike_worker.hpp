@@ -15,6 +15,7 @@
 #include "frontend/ike_shared.hpp"
 #include "frontend/log.hpp"
 #include "frontend/member_steering.hpp"
+#include "frontend/socket_address.hpp"
 #include "frontend/udp_socket.hpp"
 #include "redirect/cookie_jar.hpp"
 #include "redirect/responder.hpp"
@@ -91,7 +92,7 @@ class IkeWorker {
   std::array<std::array<std::byte, redirect::kMaxReplySize>, kBatch> reply_buffers_{};
   std::array<mmsghdr, kBatch> receive_msgs_{};
   std::array<iovec, kBatch> receive_iovs_{};
-  std::array<sockaddr_storage, kBatch> peers_{};
+  std::array<SocketAddress, kBatch> peers_{};
   std::array<mmsghdr, kBatch> send_msgs_{};
   std::array<iovec, kBatch> send_iovs_{};
 };

@@ -16,7 +16,9 @@
 #   IKESTEER     path of the ikesteer binary (it_init also accepts --ikesteer PATH)
 #   IT_KEEP=1    keep the work folder (logs, configs) after the run
 #   IT_VERBOSE=1 print the tail of every log even when the test passes
-#   IT_LIBRESWAN_DIR  folder with an unpacked libreswan (else fetched with apt-get download)
+#   IT_LIBRESWAN_DIR  folder with an unpacked libreswan to use as is
+#   IT_CACHE_DIR      where to keep the libreswan fetched with apt-get download between runs
+#                     (ctest sets the build folder); without either, each run fetches it anew
 
 set -euo pipefail
 
@@ -24,11 +26,12 @@ IT_NAME=""
 IT_PREFIX=""
 IT_WORK=""
 IT_BRIDGE_NS=""
-IT_FAILED_MSG=""
+IT_REMOVE_ETC_NETNS=0
 IT_T0=""
 declare -a IT_PIDS=()        # every background process we started, in start order
 declare -a IT_NAMESPACES=()  # every namespace we created
 declare -a IT_ETC_NETNS=()   # every /etc/netns/<ns> folder we created
+declare -a IT_TMP_PATHS=()   # other temporary files and folders to remove
 declare -A IT_HOST_NS=()     # host name -> namespace name
 declare -A IT_PID_OF=()      # "<host>/<daemon>" -> pid
 declare -A IT_LOG_OF=()      # "<host>/<daemon>" -> log file
@@ -56,7 +59,6 @@ it_log() {
 
 # it_fail <message>: report and exit non-zero (the EXIT trap dumps logs and cleans up).
 it_fail() {
-  IT_FAILED_MSG="$*"
   printf '\n%s: FAIL: %s\n' "${IT_NAME:-it}" "$*" >&2
   exit 1
 }
@@ -69,9 +71,9 @@ it_skip() {
 
 # --------------------------------------------------------------------------- setup/cleanup
 
-# it_init <test-name> [--ikesteer PATH] [--prefix PREFIX] [--no-trap]
-# Checks prerequisites, creates the work folder and installs the cleanup trap.
-# --no-trap is for examples/lab/lab.sh, which keeps the topology running after it exits.
+# it_init <test-name> [--ikesteer PATH] [--prefix PREFIX] [--work DIR] [--no-trap]
+# Checks prerequisites, creates the work folder (a new temporary one unless --work) and
+# installs the cleanup trap. --no-trap is for callers that tear down themselves.
 it_init() {
   IT_NAME="$1"
   shift
@@ -83,6 +85,7 @@ it_init() {
       --ikesteer) IKESTEER="$2"; shift 2 ;;
       --prefix) IT_PREFIX="$2"; shift 2 ;;
       --no-trap) trap_on=0; shift ;;
+      --work) IT_WORK="$2"; shift 2 ;;
       *) it_fail "it_init: unknown argument '$1'" ;;
     esac
   done
@@ -92,8 +95,12 @@ it_init() {
     command -v "$tool" >/dev/null 2>&1 || [[ -x /usr/sbin/$tool ]] ||
       it_skip "missing $tool (install the packages in .ci/packages/integration.txt)"
   done
-  if ((trap_on)); then
+  if [[ -n "$IT_WORK" ]]; then
+    mkdir -p "$IT_WORK"
+  else
     IT_WORK=$(mktemp -d "${TMPDIR:-/tmp}/ikesteer-it.${IT_NAME}.XXXXXX")
+  fi
+  if ((trap_on)); then
     trap it_cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
@@ -137,6 +144,23 @@ it_cleanup() {
   if ((rc != 0 && rc != 77)) || [[ "${IT_VERBOSE:-0}" == 1 ]]; then
     it_dump_logs
   fi
+  it_teardown
+  if [[ -n "$IT_WORK" && -d "$IT_WORK" ]]; then
+    if [[ "${IT_KEEP:-0}" == 1 ]]; then
+      echo "${IT_NAME}: kept work folder $IT_WORK" >&2
+    else
+      rm -rf -- "$IT_WORK"
+    fi
+  fi
+  if ((rc == 0)); then
+    it_log "PASS"
+  fi
+  exit "$rc"
+}
+
+# it_teardown: stop every process we started and delete every namespace and /etc/netns
+# folder we created.
+it_teardown() {
   local i pid ns
   # Our own processes first, newest first, politely.
   for ((i = ${#IT_PIDS[@]} - 1; i >= 0; i--)); do
@@ -155,17 +179,30 @@ it_cleanup() {
   for i in "${IT_ETC_NETNS[@]}"; do
     rm -rf -- "$i"
   done
-  if [[ -n "$IT_WORK" && -d "$IT_WORK" ]]; then
-    if [[ "${IT_KEEP:-0}" == 1 ]]; then
-      echo "${IT_NAME}: kept work folder $IT_WORK" >&2
-    else
-      rm -rf -- "$IT_WORK"
-    fi
-  fi
-  if ((rc == 0)); then
-    it_log "PASS"
-  fi
-  exit "$rc"
+  for i in "${IT_TMP_PATHS[@]}"; do
+    rm -rf -- "$i"
+  done
+  # /etc/netns itself only if this run created it (and nothing else is in it now).
+  ((IT_REMOVE_ETC_NETNS)) && rmdir /etc/netns 2>/dev/null
+  IT_PIDS=()
+  IT_NAMESPACES=()
+  IT_ETC_NETNS=()
+  IT_TMP_PATHS=()
+  return 0
+}
+
+# it_state_save <file>: write what it_teardown needs, for a later process (examples/lab).
+it_state_save() {
+  {
+    declare -p IT_PIDS IT_NAMESPACES IT_ETC_NETNS IT_REMOVE_ETC_NETNS IT_HOST_NS IT_PID_OF \
+      IT_LOG_OF IT_PREFIX IT_WORK IT_BRIDGE_NS
+  } | sed -E -e 's/^declare -- /declare -g /' -e 's/^declare -([aAix]+) /declare -g\1 /' >"$1"
+}
+
+# it_state_load <file>: read what it_state_save wrote.
+it_state_load() {
+  # shellcheck source=/dev/null
+  source "$1"
 }
 
 # --------------------------------------------------------------------------- waiting
@@ -197,6 +234,17 @@ it_wait_for_daemon() {
     fi
     sleep 0.1
   done
+}
+
+# it_re_escape <text>: the text as a literal in an extended regular expression.
+it_re_escape() {
+  # "[" is last in the bracket so that "[." is never read as a collating symbol.
+  sed -E 's/[]$*.^()+?{}|\\[]/\\&/g' <<<"$1"
+}
+
+# it_count_lines <file> <extended-regex>: number of matching lines (0 if no file).
+it_count_lines() {
+  if [[ -f "$1" ]]; then grep -cE -- "$2" "$1" || true; else echo 0; fi
 }
 
 # it_file_has <file> <extended-regex>: true if a line of the file matches.
@@ -280,6 +328,7 @@ it_host_hosts_file() {
   local ns dir
   ns=$(it_ns "$host")
   dir="/etc/netns/$ns"
+  [[ -d /etc/netns ]] || IT_REMOVE_ETC_NETNS=1
   mkdir -p "$dir"
   IT_ETC_NETNS+=("$dir")
   {
@@ -315,8 +364,6 @@ charon {
   # No routes, virtual IPs or policies outside IKE: the tests assert IKE SAs only.
   install_routes = no
   install_virtual_ip = no
-  # Few threads: many instances share two cores.
-  threads = 4
   plugins {
     vici {
       socket = unix://$dir/charon.vici
@@ -327,6 +374,8 @@ charon {
       path = $dir/charon.log
       time_format = %H:%M:%S
       flush_line = yes
+      # Prefix lines with the IKE SA's connection name and unique id, e.g. "<c1|1>".
+      ike_name = yes
       default = 1
       ike = 2
       net = 1
@@ -356,7 +405,8 @@ EOF
   local pid=$!
   IT_PIDS+=("$pid")
   IT_PID_OF["$host/charon"]=$pid
-  it_wait_for_daemon "$pid" 10 "charon on $host to answer on vici" it_swanctl "$host" --stats
+  it_wait_for_daemon "$pid" 10 "charon on $host to answer on vici" \
+    timeout 3 env SWANCTL_DIR="$dir/swanctl" swanctl --stats --uri "unix://$dir/charon.vici"
   it_swanctl "$host" --load-all --file "$dir/swanctl/swanctl.conf" >"$dir/load.out" 2>&1 ||
     { cat "$dir/load.out" >&2; it_fail "swanctl --load-all failed on $host"; }
 }
@@ -379,10 +429,10 @@ it_charon_stop() {
 # it_charon_log <host>: path of that charon's log.
 it_charon_log() { echo "$(it_charon_dir "$1")/charon.log"; }
 
-# it_member_swanctl_conf <local-id>: swanctl.conf of a cluster member: one shared responder
-# identity, PSK with no ids (any client identity), remote id %any, no uniqueness checks.
+# it_member_swanctl_conf: swanctl.conf of a cluster member: the shared responder identity
+# $IT_CLUSTER_ID, PSK with no ids (any client identity), remote id %any, no uniqueness checks.
 it_member_swanctl_conf() {
-  local id=${1:-$IT_CLUSTER_ID}
+  local id=$IT_CLUSTER_ID
   cat <<EOF
 connections {
   cluster {
@@ -415,6 +465,8 @@ it_client_conn() {
   $name {
     version = 2
     proposals = aes128-sha256-x25519
+    # Keep each client on its one address (it would announce the others with MOBIKE).
+    mobike = no
     local_addrs = $local_addr
     remote_addrs = $remote_addr
     local {
@@ -460,14 +512,14 @@ it_terminate() {
 }
 
 # it_ike_sas <host>: the host's IKE SAs, one per line:
-#   "<connection> <state> <local-host> <remote-host> <remote-id>".
+#   "<connection> <state> <local-host> <remote-host> <remote-id> <unique-id>".
 it_ike_sas() {
   it_swanctl "$1" --list-sas --raw 2>/dev/null | it_parse_raw_sas
 }
 
 # Parses `swanctl --list-sas --raw` output (one "list-sa event {...}" line per IKE SA).
 it_parse_raw_sas() {
-  local line name state lh rh rid
+  local line name state lh rh rid uid
   while IFS= read -r line; do
     [[ "$line" == *"list-sa event"* ]] || continue
     name=$(sed -nE 's/^list-sa event \{([^ {]+) \{.*/\1/p' <<<"$line")
@@ -475,7 +527,8 @@ it_parse_raw_sas() {
     lh=$(sed -nE 's/.* local-host=([^ ]+) .*/\1/p' <<<"$line")
     rh=$(sed -nE 's/.* remote-host=([^ ]+) .*/\1/p' <<<"$line")
     rid=$(sed -nE 's/.* remote-id=([^ ]+) .*/\1/p' <<<"$line")
-    echo "$name $state $lh $rh $rid"
+    uid=$(sed -nE 's/.*[{ ]uniqueid=([0-9]+) .*/\1/p' <<<"$line")
+    echo "$name $state $lh $rh $rid $uid"
   done
 }
 
@@ -485,12 +538,69 @@ it_has_established_from() {
   it_ike_sas "$1" | awk -v c="$2" '$2 == "ESTABLISHED" && $4 == c { f = 1 } END { exit !f }'
 }
 
+# it_no_sas_from <host> <client-address>: true if the host has no IKE SA with that peer.
+it_no_sas_from() {
+  (($(it_count_sas_from "$1" "$2") == 0))
+}
+
 # it_count_sas_from <host> <client-address>: number of IKE SAs (any state) with that peer.
 it_count_sas_from() {
   it_ike_sas "$1" | awk -v c="$2" '$4 == c { n++ } END { print n + 0 }'
 }
 
 # --------------------------------------------------------------------------- ikesteer
+
+# it_ikesteer_conf <listen-address>... : the common part of a test configuration (TOML):
+# listens on the given addresses, ports 500 and 4500, one event loop, debug log (ikesteer logs
+# every redirect decision at debug level). $IT_UNSUPPORTED_CLIENT selects the policy for
+# clients without REDIRECT_SUPPORTED (default "no-proposal-chosen").
+it_ikesteer_conf() {
+  local a list=""
+  for a in "$@"; do list+="${list:+, }\"$a\""; done
+  cat <<EOF
+# generated by tests/integration/lib.sh
+[ike]
+listen = [$list]
+ports = [500, 4500]
+threads = 1
+unsupported_client = "${IT_UNSUPPORTED_CLIENT:-no-proposal-chosen}"
+
+[log]
+level = "debug"
+EOF
+}
+
+# it_ikesteer_member <name> <gateway> <address>... : one [[member]] table (gateway "" = the
+# member's address in the client's family).
+it_ikesteer_member() {
+  local name=$1 gateway=$2 a list=""
+  shift 2
+  for a in "$@"; do list+="${list:+, }\"$a\""; done
+  cat <<EOF
+
+[[member]]
+name = "$name"
+addresses = [$list]
+gateway = "$gateway"
+EOF
+}
+
+# it_ikesteer_field <host> <client-address> <field>: a field of the last "redirected" line
+# ikesteer logged for that client (empty if none). Log lines look like
+#   level=debug sub=ike msg=redirected client=203.0.113.101 member=m2 gateway=198.51.100.12 ...
+it_ikesteer_field() {
+  local log
+  log=$(it_ikesteer_log "$1")
+  grep -E "msg=\"?redirected\"? .*client=$(it_re_escape "$2")( |\$)" "$log" 2>/dev/null | tail -n 1 |
+    sed -nE "s/.* $3=(\"?)([^ \"]+)\\1( .*|\$)/\\2/p"
+}
+
+# it_ikesteer_redirect_count <host> <client-address>: "redirected" lines logged for a client.
+it_ikesteer_redirect_count() {
+  local log
+  log=$(it_ikesteer_log "$1")
+  grep -cE "msg=\"?redirected\"? .*client=$(it_re_escape "$2")( |\$)" "$log" 2>/dev/null || true
+}
 
 # it_ikesteer_start <host> <config-file>: run ikesteer in the host's namespace, stderr to
 # $IT_WORK/<host>/ikesteer.log.
@@ -501,10 +611,15 @@ it_ikesteer_start() {
   mkdir -p "$IT_WORK/$host"
   log="$IT_WORK/$host/ikesteer.log"
   IT_LOG_OF["$host/ikesteer"]=$log
+  "$IKESTEER" --check-config "$conf" >"$IT_WORK/$host/check-config.out" 2>&1 ||
+    { cat "$IT_WORK/$host/check-config.out" >&2; it_fail "ikesteer --check-config rejected $conf"; }
   ip netns exec "$ns" "$IKESTEER" --config "$conf" >"$log" 2>&1 </dev/null &
   local pid=$!
   IT_PIDS+=("$pid")
   IT_PID_OF["$host/ikesteer"]=$pid
+  it_wait_for_daemon "$pid" 10 "ikesteer on $host to log that it listens" \
+    it_file_has "$log" 'msg="?listening'
+  it_wait_for_daemon "$pid" 5 "ikesteer on $host to bind UDP 500" it_udp_listening "$host" 500
 }
 
 # it_ikesteer_log <host>
@@ -513,8 +628,9 @@ it_ikesteer_log() { echo "$IT_WORK/$1/ikesteer.log"; }
 # it_ikesteer_alive <host>: fail the test if the daemon exited.
 it_ikesteer_alive() {
   local pid=${IT_PID_OF["$1/ikesteer"]:-}
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null ||
+  if [[ -z "$pid" ]] || ! kill -0 "$pid" 2>/dev/null; then
     it_fail "ikesteer on $1 is not running (see its log above)"
+  fi
 }
 
 # it_udp_listening <host> <port>: true if something in the host listens on that UDP port.
@@ -526,6 +642,30 @@ it_udp_listening() {
 it_ikesteer_stop() {
   local pid=${IT_PID_OF["$1/ikesteer"]:-}
   [[ -n "$pid" ]] && it_stop_pid "$pid" 5
+}
+
+# it_ikesteer_finish <host>: stop ikesteer with SIGTERM as an operator would and check that it
+# exits at once with status 0 and logged no sanitizer report (CI runs ASan+UBSan builds).
+it_ikesteer_finish() {
+  local host=$1 pid log rc=0 i
+  pid=${IT_PID_OF["$host/ikesteer"]:-}
+  log=$(it_ikesteer_log "$host")
+  [[ -n "$pid" ]] || it_fail "ikesteer was not started on $host"
+  kill -0 "$pid" 2>/dev/null || it_fail "ikesteer on $host exited before the end of the test"
+  kill -TERM "$pid"
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    it_fail "ikesteer on $host still runs 5 s after SIGTERM"
+  fi
+  wait "$pid" || rc=$?
+  unset 'IT_PID_OF['"$host"'/ikesteer]'
+  ! it_file_has "$log" 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:' ||
+    it_fail "ikesteer on $host logged a sanitizer report"
+  ((rc == 0)) || it_fail "ikesteer on $host exited with status $rc after SIGTERM"
+  it_file_has "$log" 'msg="?stopping' || it_fail "ikesteer on $host did not log that it stops"
 }
 
 # --------------------------------------------------------------------------- libreswan
@@ -546,17 +686,22 @@ it_libreswan_fetch() {
   if [[ ! -x "$root/usr/libexec/ipsec/pluto" ]]; then
     local dl
     dl=$(mktemp -d "${TMPDIR:-/tmp}/ikesteer-it-dl.XXXXXX")
+    IT_TMP_PATHS+=("$dl")
     # _apt must be able to write there, or apt warns and downloads unsandboxed.
     chmod 755 "$dl"
     if ! (cd "$dl" && apt-get download libreswan >"$dl/apt.log" 2>&1); then
       # Package lists may be missing on a fresh machine.
       apt-get update -q >>"$dl/apt.log" 2>&1 || true
       (cd "$dl" && apt-get download libreswan >>"$dl/apt.log" 2>&1) ||
-        { cat "$dl/apt.log" >&2; rm -rf "$dl"; it_fail "apt-get download libreswan failed"; }
+        { cat "$dl/apt.log" >&2; it_fail "apt-get download libreswan failed"; }
     fi
-    mkdir -p "$root"
-    dpkg-deb -x "$dl"/libreswan_*.deb "$root" || { rm -rf "$dl"; it_fail "dpkg-deb -x failed"; }
-    rm -rf "$dl"
+    # Unpack beside the target and rename, so an interrupted run leaves no half tree behind.
+    mkdir -p "$(dirname "$root")"
+    rm -rf "$root.partial"
+    IT_TMP_PATHS+=("$root.partial")
+    dpkg-deb -x "$dl"/libreswan_*.deb "$root.partial" || it_fail "dpkg-deb -x of libreswan failed"
+    rm -rf "$root"
+    mv "$root.partial" "$root"
   fi
   [[ -x "$root/usr/libexec/ipsec/pluto" ]] || it_fail "no pluto in $root"
   local missing
@@ -590,6 +735,7 @@ EOF
   : >"$dir/pluto.log"
   IT_LOG_OF["$host/pluto"]="$dir/pluto.log"
   # unshare and sh exec, ip netns exec execs: $! ends up being pluto's PID.
+  # shellcheck disable=SC2016 # $1..$3 are the inner shell's arguments
   unshare -m --propagation private sh -c '
       mount -t overlay -o "lowerdir=$1/usr/libexec:/usr/libexec" it-libreswan /usr/libexec &&
       exec ip netns exec "$2" "$1/usr/libexec/ipsec/pluto" --nofork --config "$3/ipsec.conf" \
@@ -608,13 +754,119 @@ EOF
     { cat "$dir/addconn.out" >&2; it_fail "addconn failed on $host"; }
 }
 
-# it_whack <host> <whack args...>
+# it_whack <host> <whack args...> (at most 20 s)
 it_whack() {
   local dir
   dir=$(it_pluto_dir "$1")
   shift
-  "$IT_LIBRESWAN_ROOT/usr/libexec/ipsec/whack" --ctlsocket "$dir/run/pluto.ctl" "$@"
+  # whack waits for the exchange it started; bound it.
+  timeout 20 "$IT_LIBRESWAN_ROOT/usr/libexec/ipsec/whack" --ctlsocket "$dir/run/pluto.ctl" "$@"
+}
+
+# it_pluto_readd <host> <conn>: delete a connection (and its SAs) and load it again from the
+# configuration file, as restarting the client would.
+it_pluto_readd() {
+  local dir
+  dir=$(it_pluto_dir "$1")
+  it_whack "$1" --name "$2" --delete >/dev/null 2>&1 || true
+  "$IT_LIBRESWAN_ROOT/usr/libexec/ipsec/addconn" --ctlsocket "$dir/run/pluto.ctl" \
+    --config "$dir/ipsec.conf" "$2" >"$dir/addconn-$2.out" 2>&1 ||
+    { cat "$dir/addconn-$2.out" >&2; it_fail "addconn $2 failed on $1"; }
 }
 
 # it_pluto_log <host>
 it_pluto_log() { echo "$(it_pluto_dir "$1")/pluto.log"; }
+
+# --------------------------------------------------------------------------- assertions
+
+# What the tests expect of each member, filled by the test script:
+#   IT_GW_OF[member]    the redirect target as ikesteer logs it and the client reports it
+#                       ("redirected to <gateway>"): an address or an FQDN
+#   IT_ADDR_OF[member]  the address the client's IKE SA must end up with
+declare -A IT_GW_OF=()
+declare -A IT_ADDR_OF=()
+IT_LAST_MEMBER=""
+
+# it_connect_and_check <front-host> <client-host> <connection> <client-address> <front-address>
+# A strongSwan client initiates the connection (whose remote is the front end) and this checks
+# everything a user would look at; sets IT_LAST_MEMBER to the member it ended up on.
+#   1. ikesteer logged exactly one new redirect for the client, to a known member, with that
+#      member's gateway;
+#   2. the client's log shows exactly one new "redirected to <gateway>";
+#   3. the client has an ESTABLISHED IKE SA of that connection with the member's address;
+#   4. the member has an ESTABLISHED IKE SA with the client's address and logged that the
+#      client came from the front end (REDIRECTED_FROM);
+#   5. no other member has any IKE SA with the client's address.
+it_connect_and_check() {
+  local front=$1 client=$2 conn=$3 c=$4 front_addr=$5
+  local clog member gw addr m n before client_before from_front_re from_front_before
+  clog=$(it_charon_log "$client")
+  before=$(it_ikesteer_redirect_count "$front" "$c")
+  client_before=$(it_count_lines "$clog" "<$conn\\|[0-9]+> redirected to ")
+  from_front_re="<$conn\\|[0-9]+> received packet: from $(it_re_escape "$front_addr")\\[500\\] to $(it_re_escape "$c")\\[500\\]"
+  from_front_before=$(it_count_lines "$clog" "$from_front_re")
+  it_initiate "$client" "$conn" 15 ||
+    { cat "$IT_WORK/$client/initiate-$conn.out" >&2; it_fail "client $c ($conn): swanctl --initiate failed"; }
+
+  n=$(it_ikesteer_redirect_count "$front" "$c")
+  ((n == before + 1)) || it_fail "client $c: ikesteer logged $((n - before)) redirects for it, expected 1"
+  member=$(it_ikesteer_field "$front" "$c" member)
+  [[ -n "$member" && -n "${IT_ADDR_OF[$member]:-}" ]] ||
+    it_fail "client $c: ikesteer logged unknown member '$member'"
+  gw=$(it_ikesteer_field "$front" "$c" gateway)
+  [[ "$gw" == "${IT_GW_OF[$member]}" ]] ||
+    it_fail "client $c: ikesteer logged gateway '$gw' for $member, expected ${IT_GW_OF[$member]}"
+  addr=${IT_ADDR_OF[$member]}
+
+  # The REDIRECT came from the very address the client had contacted.
+  n=$(it_count_lines "$clog" "$from_front_re")
+  ((n == from_front_before + 1)) ||
+    it_fail "client $c: its log shows $((n - from_front_before)) new packets from ${front_addr}[500], expected 1 (the front end must answer from the address it was sent to)"
+  n=$(it_count_lines "$clog" "<$conn\\|[0-9]+> redirected to ")
+  ((n == client_before + 1)) ||
+    it_fail "client $c: its charon log shows $((n - client_before)) new redirects, expected 1"
+  it_file_has "$clog" "<$conn\\|[0-9]+> redirected to $(it_re_escape "$gw")\$" ||
+    it_fail "client $c: its charon log does not show 'redirected to $gw'"
+
+  it_ike_sas "$client" |
+    awk -v n="$conn" -v a="$addr" '$1 == n && $2 == "ESTABLISHED" && $4 == a { f = 1 } END { exit !f }' ||
+    it_fail "client $c: no ESTABLISHED IKE SA of $conn with $addr; client has: $(it_ike_sas "$client" | tr '\n' ';')"
+
+  it_has_established_from "$member" "$c" ||
+    it_fail "client $c: member $member has no ESTABLISHED IKE SA from $c; it has: $(it_ike_sas "$member" | tr '\n' ';')"
+  it_check_redirected_from "$member" "$c" "$front_addr"
+
+  for m in "${!IT_ADDR_OF[@]}"; do
+    [[ "$m" == "$member" ]] && continue
+    (($(it_count_sas_from "$m" "$c") == 0)) ||
+      it_fail "client $c: member $m also has an IKE SA with it (ikesteer chose $member)"
+  done
+  IT_LAST_MEMBER=$member
+}
+
+# it_check_redirected_from <member-host> <client-address> <front-address>: the member's IKE SA
+# with the client was set up with REDIRECTED_FROM naming the front-end address the client had
+# contacted (the member logs "<1> client got redirected from <address>" for that IKE SA,
+# before the SA has a connection name).
+it_check_redirected_from() {
+  local member=$1 c=$2 front_addr=$3 uid
+  uid=$(it_ike_sas "$member" | awk -v c="$c" '$2 == "ESTABLISHED" && $4 == c { print $6 }' | tail -n 1)
+  [[ -n "$uid" ]] || it_fail "member $member has no ESTABLISHED IKE SA from $c"
+  it_file_has "$(it_charon_log "$member")" \
+    "<([^|>]*\\|)?$uid> client got redirected from $(it_re_escape "$front_addr")\$" ||
+    it_fail "member $member did not log REDIRECTED_FROM $front_addr for the IKE SA of $c (#$uid)"
+}
+
+# it_reconnect_sticks <front-host> <client-host> <connection> <client-address> <front-address>
+# Closes the client's IKE SA, waits until its member dropped it, connects again and checks
+# that the client lands on the same member.
+it_reconnect_sticks() {
+  local front=$1 client=$2 conn=$3 c=$4 front_addr=$5 was
+  was=$(it_ikesteer_field "$front" "$c" member)
+  it_terminate "$client" "$conn"
+  it_wait_for 5 "member $was to delete the IKE SA of $c" it_no_sas_from "$was" "$c"
+  it_connect_and_check "$front" "$client" "$conn" "$c" "$front_addr"
+  [[ "$IT_LAST_MEMBER" == "$was" ]] ||
+    it_fail "client $c reconnected to $IT_LAST_MEMBER, first time it was on $was"
+  it_log "client $c reconnected -> $IT_LAST_MEMBER again"
+}

@@ -6,10 +6,11 @@
 #include <thread>
 
 #include "frontend/config/config_loader.hpp"
+#include "frontend/ike_handler.hpp"
 #include "frontend/ike_shared.hpp"
-#include "frontend/ike_worker.hpp"
 #include "frontend/log.hpp"
 #include "frontend/privileges.hpp"
+#include "frontend/udp_worker.hpp"
 
 namespace ikesteer::frontend {
 namespace {
@@ -20,17 +21,15 @@ unsigned thread_count(const Config& c) {
 }
 
 // Every loop gets its own socket per (address, port); SO_REUSEPORT spreads clients over them.
-Result<std::vector<std::vector<IkeListener>>, std::string> bind_all(const Config& c,
-                                                                    unsigned threads) {
-  std::vector<std::vector<IkeListener>> per_thread(threads);
-  for (auto& listeners : per_thread)
-    for (const IpAddress& a : c.ike.listen)
-      for (std::uint16_t port : c.ike.ports) {
-        auto s = UdpSocket::bind(a, port);
-        if (!s) return fail(s.error());
-        listeners.push_back({std::move(s).value(), port == 4500});
-      }
-  return per_thread;
+Result<std::vector<UdpListener>, std::string> bind_ike(const Config& c, DatagramHandler& handler) {
+  std::vector<UdpListener> listeners;
+  for (const IpAddress& a : c.ike.listen)
+    for (std::uint16_t port : c.ike.ports) {
+      auto s = UdpSocket::bind(a, port);
+      if (!s) return fail(s.error());
+      listeners.push_back({std::move(s).value(), &handler, port == 4500});
+    }
+  return listeners;
 }
 
 // Settings that need sockets or privileges the running process no longer has.
@@ -49,10 +48,15 @@ class Daemon {
   int run() {
     const auto config = shared_.config();
     const unsigned threads = thread_count(*config);
-    auto sockets = bind_all(*config, threads);
-    if (!sockets) {
-      log(LogLevel::Error, "ike", "cannot listen", {{"error", sockets.error()}});
-      return 1;
+    std::vector<std::vector<UdpListener>> listeners;
+    for (unsigned i = 0; i < threads; ++i) {
+      ike_handlers_.push_back(std::make_unique<IkeHandler>(threads, shared_));
+      auto ike = bind_ike(*config, *ike_handlers_.back());
+      if (!ike) {
+        log(LogLevel::Error, "ike", "cannot listen", {{"error", ike.error()}});
+        return 1;
+      }
+      listeners.push_back(std::move(ike).value());
     }
     if (!config->process.user.empty()) {
       if (auto dropped = drop_privileges(config->process.user); !dropped) {
@@ -61,8 +65,7 @@ class Daemon {
       }
     }
     for (unsigned i = 0; i < threads; ++i)
-      workers_.push_back(
-          std::make_unique<IkeWorker>(i, threads, std::move(sockets->at(i)), shared_));
+      workers_.push_back(std::make_unique<UdpWorker>(i, std::move(listeners[i])));
     for (auto& w : workers_) w->start();
     log(LogLevel::Info, "ike", "listening",
         {{"addresses", std::to_string(config->ike.listen.size())},
@@ -139,11 +142,14 @@ class Daemon {
   void log_stats() {
     redirect::ResponderCounters sum;
     std::uint64_t oversize = 0, send_errors = 0;
-    for (auto& w : workers_) {
-      const IkeWorkerCounters c = w->counters();
+    for (auto& h : ike_handlers_) {
+      const IkeCounters c = h->counters();
       sum.received += c.responder.received;
       for (std::size_t i = 0; i < sum.drops.size(); ++i) sum.drops[i] += c.responder.drops[i];
       for (std::size_t i = 0; i < sum.replies.size(); ++i) sum.replies[i] += c.responder.replies[i];
+    }
+    for (auto& w : workers_) {
+      const UdpWorkerCounters c = w->counters();
       oversize += c.oversize;
       send_errors += c.send_errors;
     }
@@ -163,7 +169,8 @@ class Daemon {
 
   std::string path_;
   IkeShared shared_;
-  std::vector<std::unique_ptr<IkeWorker>> workers_;
+  std::vector<std::unique_ptr<IkeHandler>> ike_handlers_;  // one per loop
+  std::vector<std::unique_ptr<UdpWorker>> workers_;        // after the handlers: destroyed first
   uv_signal_t sighup_{}, sigterm_{}, sigint_{};
   uv_timer_t stats_timer_{};
 };

@@ -1,0 +1,55 @@
+// The IKE side of one event loop: picks up new configuration snapshots, hands each datagram to
+// the pure redirect::Responder, counts redirects per member and logs decisions (rate-limited).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "common/prefix_rate_limiter.hpp"
+#include "frontend/ike_shared.hpp"
+#include "frontend/log.hpp"
+#include "frontend/member_steering.hpp"
+#include "frontend/udp_worker.hpp"
+#include "redirect/cookie_jar.hpp"
+#include "redirect/responder.hpp"
+
+namespace ikesteer::frontend {
+
+struct IkeCounters {
+  redirect::ResponderCounters responder;
+  std::vector<std::uint64_t> redirects_per_member;  // indexed as Config::members
+};
+
+class IkeHandler final : public DatagramHandler {
+ public:
+  // `threads` loops share the process-wide budgets (member capacity, load floor).
+  IkeHandler(unsigned threads, IkeShared& shared);
+
+  std::span<const std::byte> handle(std::span<const std::byte> payload, const SocketAddress& peer,
+                                    bool nat_port, TimePoint now,
+                                    std::span<std::byte> out) noexcept override;
+  void publish() override;
+  IkeCounters counters() const;  // from any thread
+
+ private:
+  void refresh_config();
+  void log_decision(const redirect::Datagram& d, const redirect::Verdict& v);
+
+  unsigned threads_;
+  IkeShared& shared_;
+  std::uint64_t seen_generation_ = 0;
+  std::shared_ptr<const Config> config_;
+
+  std::unique_ptr<MemberSteering> steering_;
+  redirect::CookieJar cookies_;
+  PrefixRateLimiter limiter_;
+  std::unique_ptr<redirect::Responder> responder_;
+  std::vector<std::uint64_t> redirects_per_member_;
+  LogRateLimit log_limit_{20};
+
+  mutable std::mutex published_mutex_;
+  IkeCounters published_;
+};
+
+}  // namespace ikesteer::frontend

@@ -1,0 +1,139 @@
+#include "frontend/udp_worker.hpp"
+
+#include <cerrno>
+#include <stdexcept>
+#include <string>
+
+#include "frontend/log.hpp"
+
+namespace ikesteer::frontend {
+namespace {
+
+void check_uv(int rc, const char* what) {
+  if (rc != 0) throw std::runtime_error(std::string(what) + ": " + uv_strerror(rc));
+}
+
+}  // namespace
+
+UdpWorker::UdpWorker(unsigned id, std::vector<UdpListener> listeners)
+    : id_(id),
+      listeners_(std::move(listeners)),
+      receive_buffers_(kBatch * kReceiveSize),
+      reply_buffers_(kBatch) {
+  for (unsigned i = 0; i < kBatch; ++i) {
+    receive_iovs_[i] = {receive_buffers_.data() + i * kReceiveSize, kReceiveSize};
+    receive_msgs_[i].msg_hdr.msg_iov = &receive_iovs_[i];
+    receive_msgs_[i].msg_hdr.msg_iovlen = 1;
+    receive_msgs_[i].msg_hdr.msg_name = &peers_[i].storage;
+    send_msgs_[i].msg_hdr.msg_iov = &send_iovs_[i];
+    send_msgs_[i].msg_hdr.msg_iovlen = 1;
+  }
+  check_uv(uv_loop_init(&loop_), "uv_loop_init");
+  loop_.data = this;
+  check_uv(uv_async_init(&loop_, &stop_async_,
+                         [](uv_async_t* a) {
+                           auto* self = static_cast<UdpWorker*>(a->loop->data);
+                           for (auto& p : self->polls_)
+                             uv_close(reinterpret_cast<uv_handle_t*>(&p->handle), nullptr);
+                           uv_close(reinterpret_cast<uv_handle_t*>(&self->publish_timer_), nullptr);
+                           uv_close(reinterpret_cast<uv_handle_t*>(a), nullptr);
+                         }),
+           "uv_async_init");
+  check_uv(uv_timer_init(&loop_, &publish_timer_), "uv_timer_init");
+  for (UdpListener& l : listeners_) {
+    auto poll = std::make_unique<Poll>();
+    poll->worker = this;
+    poll->listener = &l;
+    check_uv(uv_poll_init(&loop_, &poll->handle, l.socket.fd()), "uv_poll_init");
+    poll->handle.data = poll.get();
+    polls_.push_back(std::move(poll));
+  }
+}
+
+UdpWorker::~UdpWorker() {
+  stop();
+  uv_loop_close(&loop_);
+}
+
+void UdpWorker::start() {
+  for (auto& p : polls_)
+    check_uv(uv_poll_start(&p->handle, UV_READABLE,
+                           [](uv_poll_t* h, int status, int) {
+                             auto* poll = static_cast<Poll*>(h->data);
+                             if (status == 0) poll->worker->on_readable(*poll->listener);
+                           }),
+             "uv_poll_start");
+  check_uv(
+      uv_timer_start(
+          &publish_timer_, [](uv_timer_t* t) { static_cast<UdpWorker*>(t->loop->data)->publish(); },
+          1000, 1000),
+      "uv_timer_start");
+  thread_ = std::thread([this] { run(); });
+}
+
+void UdpWorker::stop() {
+  if (!thread_.joinable()) return;
+  uv_async_send(&stop_async_);
+  thread_.join();
+}
+
+void UdpWorker::run() {
+  log(LogLevel::Debug, "udp", "event loop started",
+      {{"loop", std::to_string(id_)}, {"sockets", std::to_string(listeners_.size())}});
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  publish();
+}
+
+UdpWorkerCounters UdpWorker::counters() const {
+  std::lock_guard lock(published_mutex_);
+  return published_;
+}
+
+void UdpWorker::publish() {
+  for (UdpListener& l : listeners_) l.handler->publish();
+  std::lock_guard lock(published_mutex_);
+  published_ = counters_;
+}
+
+void UdpWorker::on_readable(UdpListener& listener) {
+  const int fd = listener.socket.fd();
+  // A few batches per wake-up, then back to the loop so other sockets get their turn.
+  for (int round = 0; round < 8; ++round) {
+    for (unsigned i = 0; i < kBatch; ++i)
+      receive_msgs_[i].msg_hdr.msg_namelen = sizeof peers_[i].storage;
+    const int n = ::recvmmsg(fd, receive_msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) return;
+    const TimePoint now = Clock::now();
+    unsigned replies = 0;
+    for (unsigned i = 0; i < static_cast<unsigned>(n); ++i) {
+      const msghdr& h = receive_msgs_[i].msg_hdr;
+      if (h.msg_flags & MSG_TRUNC) {
+        ++counters_.oversize;
+        continue;
+      }
+      const std::span<const std::byte> payload(receive_buffers_.data() + i * kReceiveSize,
+                                               receive_msgs_[i].msg_len);
+      const auto reply = listener.handler->handle(payload, peers_[i], listener.nat_port, now,
+                                                  reply_buffers_[replies]);
+      if (reply.empty()) continue;
+      send_iovs_[replies] = {const_cast<std::byte*>(reply.data()), reply.size()};
+      send_msgs_[replies].msg_hdr.msg_name = &peers_[i].storage;
+      send_msgs_[replies].msg_hdr.msg_namelen = h.msg_namelen;
+      ++replies;
+    }
+    for (unsigned sent = 0; sent < replies;) {
+      const int m = ::sendmmsg(fd, send_msgs_.data() + sent, replies - sent, MSG_DONTWAIT);
+      if (m < 0) {
+        if (errno == EINTR) continue;
+        // The first datagram failed (EAGAIN, or an ICMP error on an unconnected socket).
+        ++counters_.send_errors;
+        ++sent;
+        continue;
+      }
+      sent += static_cast<unsigned>(m);
+    }
+    if (static_cast<unsigned>(n) < kBatch) return;
+  }
+}
+
+}  // namespace ikesteer::frontend

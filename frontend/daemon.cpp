@@ -6,10 +6,12 @@
 #include <thread>
 
 #include "frontend/config/config_loader.hpp"
+#include "frontend/dns_handler.hpp"
+#include "frontend/dns_tcp_server.hpp"
 #include "frontend/ike_handler.hpp"
-#include "frontend/ike_shared.hpp"
 #include "frontend/log.hpp"
 #include "frontend/privileges.hpp"
+#include "frontend/shared_state.hpp"
 #include "frontend/udp_worker.hpp"
 
 namespace ikesteer::frontend {
@@ -32,18 +34,36 @@ Result<std::vector<UdpListener>, std::string> bind_ike(const Config& c, Datagram
   return listeners;
 }
 
+Result<void, std::string> bind_dns(const Config& c, DatagramHandler& handler,
+                                   std::vector<UdpListener>& listeners) {
+  for (const IpAddress& a : c.dns.listen) {
+    auto s = UdpSocket::bind(a, c.dns.port);
+    if (!s) return fail(s.error());
+    listeners.push_back({std::move(s).value(), &handler, false});
+  }
+  return {};
+}
+
+// The DNS data for a validated configuration (null without DNS).
+std::shared_ptr<const dns::ZoneSnapshot> dns_data(const Config& config) {
+  if (!config.dns.enabled) return nullptr;
+  auto snapshot = build_dns_snapshot(config);
+  return snapshot ? *snapshot : nullptr;
+}
+
 // Settings that need sockets or privileges the running process no longer has.
 bool needs_restart(const Config& running, const Config& next) {
   return running.ike.listen != next.ike.listen || running.ike.ports != next.ike.ports ||
          running.ike.threads != next.ike.threads || running.process != next.process ||
-         running.cookies.secret_lifetime != next.cookies.secret_lifetime;
+         running.cookies.secret_lifetime != next.cookies.secret_lifetime ||
+         running.dns.enabled != next.dns.enabled || running.dns.listen != next.dns.listen ||
+         running.dns.port != next.dns.port;
 }
 
 class Daemon {
  public:
-  explicit Daemon(DaemonOptions options)
-      : path_(std::move(options.config_path)),
-        shared_(std::make_shared<const Config>(std::move(options.config))) {}
+  Daemon(std::string path, const std::shared_ptr<const Config>& config)
+      : path_(std::move(path)), shared_(config, dns_data(*config)) {}
 
   int run() {
     const auto config = shared_.config();
@@ -57,6 +77,21 @@ class Daemon {
         return 1;
       }
       listeners.push_back(std::move(ike).value());
+      if (config->dns.enabled) {
+        dns_handlers_.push_back(std::make_unique<DnsHandler>(shared_));
+        if (auto bound = bind_dns(*config, *dns_handlers_.back(), listeners.back()); !bound) {
+          log(LogLevel::Error, "dns", "cannot listen", {{"error", bound.error()}});
+          return 1;
+        }
+      }
+    }
+    uv_loop_t* loop = uv_default_loop();
+    if (config->dns.enabled) {
+      dns_tcp_ = std::make_unique<DnsTcpServer>(loop, shared_);
+      if (auto bound = dns_tcp_->listen(config->dns.listen, config->dns.port); !bound) {
+        log(LogLevel::Error, "dns", "cannot listen", {{"error", bound.error()}});
+        return 1;
+      }
     }
     if (!config->process.user.empty()) {
       if (auto dropped = drop_privileges(config->process.user); !dropped) {
@@ -72,8 +107,13 @@ class Daemon {
          {"ports", std::to_string(config->ike.ports.size())},
          {"loops", std::to_string(threads)},
          {"members", std::to_string(config->members.size())}});
+    if (config->dns.enabled)
+      log(LogLevel::Info, "dns", "listening",
+          {{"addresses", std::to_string(config->dns.listen.size())},
+           {"port", std::to_string(config->dns.port)},
+           {"zones", std::to_string(config->dns.zones.size())},
+           {"cluster_names", std::to_string(config->dns.clusters.size())}});
 
-    uv_loop_t* loop = uv_default_loop();
     loop->data = this;
     uv_signal_init(loop, &sighup_);
     uv_signal_init(loop, &sigterm_);
@@ -123,14 +163,25 @@ class Daemon {
       next->process = running->process;
       next->cookies.secret_lifetime = running->cookies.secret_lifetime;
     }
+    std::shared_ptr<const dns::ZoneSnapshot> snapshot;
+    if (next->dns.enabled) {
+      auto built = build_dns_snapshot(*next);
+      if (!built) {  // cannot happen after validation, but never publish half a state
+        for (const std::string& e : built.error())
+          log(LogLevel::Error, "cfg", "invalid", {{"error", e}});
+        return;
+      }
+      snapshot = *built;
+    }
     set_log_level(next->log.level);
-    shared_.publish(std::make_shared<const Config>(std::move(next).value()));
+    shared_.publish(std::make_shared<const Config>(std::move(next).value()), std::move(snapshot));
     log(LogLevel::Info, "cfg", "reloaded", {{"file", path_}});
   }
 
   void stop() {
     log(LogLevel::Info, "ike", "stopping");
     for (auto& w : workers_) w->stop();
+    if (dns_tcp_) dns_tcp_->close();
     log_stats();
     for (uv_handle_t* h :
          {reinterpret_cast<uv_handle_t*>(&sighup_), reinterpret_cast<uv_handle_t*>(&sigterm_),
@@ -165,12 +216,44 @@ class Daemon {
     if (oversize) line += " drop.oversize=" + std::to_string(oversize);
     if (send_errors) line += " send_errors=" + std::to_string(send_errors);
     log(LogLevel::Info, "ike", "counters", {{"totals", line}});
+    if (!dns_tcp_) return;
+    std::vector<DnsCounters> all{dns_tcp_->counters()};
+    for (auto& h : dns_handlers_) all.push_back(h->counters());
+    DnsCounters d;
+    for (const DnsCounters& c : all) {
+      d.authority.received += c.authority.received;
+      for (std::size_t i = 0; i < d.authority.responses.size(); ++i)
+        d.authority.responses[i] += c.authority.responses[i];
+      for (std::size_t i = 0; i < d.authority.drops.size(); ++i)
+        d.authority.drops[i] += c.authority.drops[i];
+      d.authority.truncated += c.authority.truncated;
+      d.authority.fail_open += c.authority.fail_open;
+      d.rate_limit.slipped += c.rate_limit.slipped;
+      d.rate_limit.dropped += c.rate_limit.dropped;
+    }
+    std::string dns_line = "received=" + std::to_string(d.authority.received);
+    for (std::size_t i = 0; i < d.authority.responses.size(); ++i)
+      if (d.authority.responses[i])
+        dns_line += " rcode." + std::string(dns::to_string(static_cast<dns::Rcode>(i))) + "=" +
+                    std::to_string(d.authority.responses[i]);
+    for (std::size_t i = 0; i < d.authority.drops.size(); ++i)
+      if (d.authority.drops[i])
+        dns_line += " drop." + std::string(dns::to_string(static_cast<dns::DropReason>(i))) + "=" +
+                    std::to_string(d.authority.drops[i]);
+    for (const auto& [name, value] : {std::pair{"truncated", d.authority.truncated},
+                                      {"fail_open", d.authority.fail_open},
+                                      {"rrl_slipped", d.rate_limit.slipped},
+                                      {"rrl_dropped", d.rate_limit.dropped}})
+      if (value) dns_line += std::string(" ") + name + "=" + std::to_string(value);
+    log(LogLevel::Info, "dns", "counters", {{"totals", dns_line}});
   }
 
   std::string path_;
-  IkeShared shared_;
+  SharedState shared_;
   std::vector<std::unique_ptr<IkeHandler>> ike_handlers_;  // one per loop
-  std::vector<std::unique_ptr<UdpWorker>> workers_;        // after the handlers: destroyed first
+  std::vector<std::unique_ptr<DnsHandler>> dns_handlers_;  // one per loop when DNS is on
+  std::unique_ptr<DnsTcpServer> dns_tcp_;
+  std::vector<std::unique_ptr<UdpWorker>> workers_;  // after the handlers: destroyed first
   uv_signal_t sighup_{}, sigterm_{}, sigint_{};
   uv_timer_t stats_timer_{};
 };
@@ -181,7 +264,9 @@ int run_daemon(DaemonOptions options) {
   set_log_level(options.config.log.level);
   // Start-up failures (no entropy, a libuv error) end the process with a reason, not abort().
   try {
-    return Daemon(std::move(options)).run();
+    return Daemon(std::move(options.config_path),
+                  std::make_shared<const Config>(std::move(options.config)))
+        .run();
   } catch (const std::exception& e) {
     log(LogLevel::Error, "ike", "cannot start", {{"error", e.what()}});
     return 1;

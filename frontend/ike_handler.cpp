@@ -24,7 +24,7 @@ redirect::ResponderOptions responder_options(const Config& c) {
 
 }  // namespace
 
-IkeHandler::IkeHandler(unsigned threads, IkeShared& shared)
+IkeHandler::IkeHandler(unsigned threads, SharedState& shared)
     : threads_(threads),
       shared_(shared),
       seen_generation_(shared.generation()),

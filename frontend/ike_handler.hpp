@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "common/prefix_rate_limiter.hpp"
-#include "frontend/ike_shared.hpp"
 #include "frontend/log.hpp"
 #include "frontend/member_steering.hpp"
+#include "frontend/shared_state.hpp"
 #include "frontend/udp_worker.hpp"
 #include "redirect/cookie_jar.hpp"
 #include "redirect/responder.hpp"
@@ -24,7 +24,7 @@ struct IkeCounters {
 class IkeHandler final : public DatagramHandler {
  public:
   // `threads` loops share the process-wide budgets (member capacity, load floor).
-  IkeHandler(unsigned threads, IkeShared& shared);
+  IkeHandler(unsigned threads, SharedState& shared);
 
   std::span<const std::byte> handle(std::span<const std::byte> payload, const SocketAddress& peer,
                                     bool nat_port, TimePoint now,
@@ -37,7 +37,7 @@ class IkeHandler final : public DatagramHandler {
   void log_decision(const redirect::Datagram& d, const redirect::Verdict& v);
 
   unsigned threads_;
-  IkeShared& shared_;
+  SharedState& shared_;
   std::uint64_t seen_generation_ = 0;
   std::shared_ptr<const Config> config_;
 

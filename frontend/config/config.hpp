@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/ip_address.hpp"
+#include "dns/zone_snapshot.hpp"
 #include "frontend/log.hpp"
 #include "redirect/responder.hpp"
 
@@ -55,6 +56,20 @@ struct Config {
     unsigned ipv6_prefix = 56;
     bool operator==(const RateLimit&) const = default;
   } rate_limit;
+  struct Dns {
+    bool enabled = false;  // a [dns] table is present
+    std::vector<IpAddress> listen{*IpAddress::parse("127.0.0.1"), *IpAddress::parse("::1")};
+    std::uint16_t port = 53;
+    unsigned tcp_idle_timeout = 10;  // seconds
+    unsigned tcp_max_connections = 256;
+    std::uint32_t rrl_responses_per_second = 0;  // per source prefix; 0 = off
+    unsigned rrl_slip = 2;
+    unsigned rrl_ipv4_prefix = 24;
+    unsigned rrl_ipv6_prefix = 56;
+    std::vector<dns::ZoneSpec> zones;
+    std::vector<dns::ClusterNameSpec> clusters;
+    bool operator==(const Dns&) const = default;
+  } dns;
   struct Log {
     LogLevel level = LogLevel::Info;
     bool operator==(const Log&) const = default;

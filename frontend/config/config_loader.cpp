@@ -151,6 +151,65 @@ Apply address_list(std::vector<IpAddress>& out) {
   };
 }
 
+// Replies must leave from the address the request reached (RFC 7296 §2.11), so each socket is
+// bound to one address; a wildcard could answer from another.
+Apply listen_addresses(std::vector<IpAddress>& out) {
+  return [&out](const toml::node& n) -> Reason {
+    if (Reason r = address_list(out)(n)) return r;
+    for (const IpAddress& a : out)
+      if (a == a.masked(0)) return "must name specific addresses, not " + a.to_string();
+    return std::nullopt;
+  };
+}
+
+Apply string_list(std::vector<std::string>& out) {
+  return [&out](const toml::node& n) -> Reason {
+    const toml::array* a = n.as_array();
+    if (!a) return "must be an array of strings";
+    std::vector<std::string> parsed;
+    for (const toml::node& item : *a) {
+      const auto v = item.value_exact<std::string>();
+      if (!v) return "must be an array of strings";
+      parsed.push_back(*v);
+    }
+    out = std::move(parsed);
+    return std::nullopt;
+  };
+}
+
+// A sub-table whose own keys are checked against `fields`.
+Apply sub_table(std::string key, std::vector<Field> fields, Errors& errors) {
+  return
+      [key = std::move(key), fields = std::move(fields), &errors](const toml::node& n) -> Reason {
+        const toml::table* t = n.as_table();
+        if (!t) return "must be a table";
+        apply_table(*t, key, fields, errors);
+        return std::nullopt;
+      };
+}
+
+// An array of tables ([[key]]), each checked against `fields_of(element, "key[i]")` and
+// required to carry `required` keys.
+template <class T, class FieldsOf>
+Apply table_array(std::vector<T>& out, std::string key, std::vector<std::string> required,
+                  FieldsOf fields_of, Errors& errors) {
+  return [&out, key = std::move(key), required = std::move(required), fields_of,
+          &errors](const toml::node& n) -> Reason {
+    const toml::array* list = n.as_array();
+    if (!list || !list->is_array_of_tables()) return "must be an array of tables ([[" + key + "]])";
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const toml::table& t = *(*list)[i].as_table();
+      const std::string prefix = key + "[" + std::to_string(i) + "]";
+      T element;
+      apply_table(t, prefix, fields_of(element, prefix), errors);
+      for (const std::string& r : required)
+        if (!t.contains(r)) errors.add(t.source(), prefix + "." + r, "is required");
+      out.push_back(std::move(element));
+    }
+    return std::nullopt;
+  };
+}
+
 Apply port_list(std::vector<std::uint16_t>& out) {
   return [&out](const toml::node& n) -> Reason {
     const toml::array* a = n.as_array();
@@ -193,15 +252,7 @@ bool is_member_name(std::string_view s) {
 
 std::vector<Field> ike_fields(Config::Ike& c) {
   using P = redirect::UnsupportedClientPolicy;
-  return {{"listen",
-           [&c](const toml::node& n) -> Reason {
-             if (Reason r = address_list(c.listen)(n)) return r;
-             // Replies must leave from the address the request reached (RFC 7296 §2.11), so
-             // each socket is bound to one address; a wildcard could answer from another.
-             for (const IpAddress& a : c.listen)
-               if (a == a.masked(0)) return "must name specific addresses, not " + a.to_string();
-             return std::nullopt;
-           }},
+  return {{"listen", listen_addresses(c.listen)},
           {"ports", port_list(c.ports)},
           {"threads", integer(c.threads, 0, 256)},
           {"unsupported_client",
@@ -237,6 +288,49 @@ std::vector<Field> log_fields(Config::Log& c) {
                                      {"info", LogLevel::Info},
                                      {"warn", LogLevel::Warn},
                                      {"error", LogLevel::Error}})}};
+}
+
+std::vector<Field> soa_fields(dns::SoaSpec& s) {
+  return {{"mname", text(s.mname)},
+          {"rname", text(s.rname)},
+          {"serial", integer(s.serial, 0, UINT32_MAX)},
+          {"refresh", integer(s.refresh, 0, INT32_MAX)},
+          {"retry", integer(s.retry, 0, INT32_MAX)},
+          {"expire", integer(s.expire, 0, INT32_MAX)},
+          {"minimum", integer(s.minimum, 0, INT32_MAX)}};
+}
+
+std::vector<Field> dns_fields(Config::Dns& c, Errors& errors) {
+  using P = dns::ClusterPolicy;
+  auto zone_fields = [&errors](dns::ZoneSpec& z, const std::string& prefix) {
+    return std::vector<Field>{{"origin", text(z.origin)},
+                              {"ttl", integer(z.ttl, 0, INT32_MAX)},
+                              {"ns", string_list(z.ns)},
+                              {"records", string_list(z.records)},
+                              {"member_names", boolean(z.member_names)},
+                              {"soa", sub_table(prefix + ".soa", soa_fields(z.soa), errors)}};
+  };
+  auto cluster_fields = [](dns::ClusterNameSpec& k, const std::string&) {
+    return std::vector<Field>{{"name", text(k.name)},
+                              {"policy", choice(k.policy, {{"all", P::All},
+                                                           {"weighted", P::Weighted},
+                                                           {"sticky", P::Sticky},
+                                                           {"frontend", P::Frontend}})},
+                              {"count", integer(k.count, 1, 64)},
+                              {"ttl", integer(k.ttl, 0, INT32_MAX)},
+                              {"ttl_transition", integer(k.ttl_transition, 0, INT32_MAX)},
+                              {"fail_open_min", integer(k.fail_open_min, 0, 256)}};
+  };
+  return {{"listen", listen_addresses(c.listen)},
+          {"port", integer(c.port, 1, 65535)},
+          {"tcp_idle_timeout", integer(c.tcp_idle_timeout, 1, 3600)},
+          {"tcp_max_connections", integer(c.tcp_max_connections, 1, 100'000)},
+          {"rrl_responses_per_second", integer(c.rrl_responses_per_second, 0, 100'000'000)},
+          {"rrl_slip", integer(c.rrl_slip, 0, 100)},
+          {"rrl_ipv4_prefix", integer(c.rrl_ipv4_prefix, 1, 32)},
+          {"rrl_ipv6_prefix", integer(c.rrl_ipv6_prefix, 1, 128)},
+          {"zone", table_array(c.zones, "dns.zone", {"origin", "soa", "ns"}, zone_fields, errors)},
+          {"cluster", table_array(c.clusters, "dns.cluster", {"name"}, cluster_fields, errors)}};
 }
 
 std::vector<Field> process_fields(Config::Process& c) {
@@ -315,7 +409,8 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
       {"cookies", cookie_fields(config.cookies)},
       {"rate_limit", rate_limit_fields(config.rate_limit)},
       {"log", log_fields(config.log)},
-      {"process", process_fields(config.process)}};
+      {"process", process_fields(config.process)},
+      {"dns", dns_fields(config.dns, errors)}};
   bool members_seen = false;
   for (auto&& [key, node] : root) {
     if (key.str() == "member") {
@@ -329,14 +424,35 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
     if (table == tables.end()) {
       errors.add(key.source(), key.str(), "unknown key");
     } else if (const toml::table* t = node.as_table()) {
-      apply_table(*t, key.str(), table->second, errors);
+      if (name == "dns") config.dns.enabled = true;
+      apply_table(*t, name, table->second, errors);
     } else {
       errors.add(node.source(), key.str(), "must be a table");
     }
   }
   if (!members_seen) errors.add(root.source(), "member", "at least one [[member]] is required");
+  // The zones, records and cluster names are checked by building them once.
+  if (errors.empty() && config.dns.enabled) {
+    auto snapshot = build_dns_snapshot(config);
+    if (!snapshot)
+      for (const std::string& e : snapshot.error())
+        errors.add(root["dns"].node()->source(), "dns", e);
+  }
   if (!errors.empty()) return fail(errors.take());
   return config;
+}
+
+static std::vector<dns::MemberView> dns_members(const Config& config) {
+  std::vector<dns::MemberView> members;
+  for (const MemberConfig& m : config.members)
+    members.push_back({m.name, m.addresses, m.weight, m.state == OperatorState::Active, false});
+  return members;
+}
+
+Result<std::shared_ptr<const dns::ZoneSnapshot>, std::vector<std::string>> build_dns_snapshot(
+    const Config& config) {
+  return dns::build_snapshot(config.dns.zones, config.dns.clusters, dns_members(config),
+                             config.ike.listen);
 }
 
 Result<Config, ConfigErrors> load_config(const std::string& path) {

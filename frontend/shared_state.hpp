@@ -1,6 +1,6 @@
-// What the main loop hands to the IKE loops: the current configuration snapshot (swapped whole
-// on reload or operator change, so a loop never sees half an update) and the cookie master
-// secret every loop derives its cookie secrets from.
+// What the main loop hands to the event loops: the current configuration and the DNS data built
+// from it (swapped whole, together, on reload or operator change, so a loop never sees half an
+// update), and the secrets every loop derives its cookie secrets and table seeds from.
 #pragma once
 
 #include <array>
@@ -10,16 +10,18 @@
 #include <memory>
 #include <mutex>
 
+#include "dns/zone_snapshot.hpp"
 #include "frontend/config/config.hpp"
 
 namespace ikesteer::frontend {
 
-class IkeShared {
+class SharedState {
  public:
-  explicit IkeShared(std::shared_ptr<const Config> config);
+  SharedState(std::shared_ptr<const Config> config, std::shared_ptr<const dns::ZoneSnapshot> dns);
 
-  void publish(std::shared_ptr<const Config> config);
+  void publish(std::shared_ptr<const Config> config, std::shared_ptr<const dns::ZoneSnapshot> dns);
   std::shared_ptr<const Config> config() const;
+  std::shared_ptr<const dns::ZoneSnapshot> dns() const;  // null when DNS is not configured
   // Cheap check on the packet path: has publish() been called since `seen`?
   std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
 
@@ -30,6 +32,7 @@ class IkeShared {
  private:
   mutable std::mutex mutex_;
   std::shared_ptr<const Config> config_;
+  std::shared_ptr<const dns::ZoneSnapshot> dns_;
   std::atomic<std::uint64_t> generation_{1};
   std::array<std::byte, 32> cookie_master_{};
   std::uint64_t hash_seed_ = 0;

@@ -1,0 +1,63 @@
+// The DNS side of one event loop: answers UDP queries with the pure dns::Authority from the
+// current snapshot, applies response-rate limiting (with slip), and picks up new snapshots.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "dns/authority.hpp"
+#include "dns/response_rate_limiter.hpp"
+#include "frontend/shared_state.hpp"
+#include "frontend/udp_worker.hpp"
+#include "health/selector.hpp"
+
+namespace ikesteer::frontend {
+
+// dns::ClusterPolicy::Sticky answered with the consistent hashing of IKE redirects: the member
+// whose name wins the client's (or its EDNS client subnet's) prefix, ignoring load.
+class MemberStickyChooser final : public dns::StickyChooser {
+ public:
+  explicit MemberStickyChooser(const Config& config);
+  std::optional<std::size_t> choose(const IpAddress& client_or_subnet,
+                                    unsigned prefix_bits) noexcept override;
+
+ private:
+  health::Selector selector_;
+  unsigned ipv4_prefix_;
+  unsigned ipv6_prefix_;
+};
+
+struct DnsCounters {
+  dns::AuthorityCounters authority;
+  dns::RateLimiterCounters rate_limit;
+};
+
+class DnsHandler final : public DatagramHandler {
+ public:
+  explicit DnsHandler(SharedState& shared);
+
+  std::span<const std::byte> handle(std::span<const std::byte> payload, const SocketAddress& peer,
+                                    bool nat_port, TimePoint now,
+                                    std::span<std::byte> out) noexcept override;
+  void publish() override;
+  DnsCounters counters() const;  // from any thread
+
+ private:
+  void refresh();
+
+  SharedState& shared_;
+  std::uint64_t seen_generation_ = 0;
+  std::shared_ptr<const Config> config_;
+  std::shared_ptr<const dns::ZoneSnapshot> snapshot_;
+  std::unique_ptr<MemberStickyChooser> chooser_;
+  dns::Authority authority_;
+  dns::ResponseRateLimiter limiter_;
+  std::uint64_t random_;  // xorshift state for rotation and weighted choice
+
+  mutable std::mutex published_mutex_;
+  DnsCounters published_;
+};
+
+dns::ResponseRateLimiter::Options rate_limit_options(const Config& config, std::uint64_t seed);
+
+}  // namespace ikesteer::frontend

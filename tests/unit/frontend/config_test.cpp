@@ -29,7 +29,21 @@ TEST_CASE("the documented example holds exactly the defaults") {
   REQUIRE(example.has_value());
   Config defaults;
   defaults.members = example->members;
+  // The example also shows one zone and one cluster name; everything else is a default.
+  defaults.dns.enabled = true;
+  defaults.dns.zones = example->dns.zones;
+  defaults.dns.clusters = example->dns.clusters;
   CHECK(*example == defaults);
+  REQUIRE(example->dns.zones.size() == 1);
+  dns::SoaSpec soa_defaults;
+  soa_defaults.mname = "ns1.vpn.example.";
+  soa_defaults.rname = "hostmaster.vpn.example.";
+  CHECK(example->dns.zones[0].soa == soa_defaults);
+  CHECK(example->dns.zones[0].ttl == dns::ZoneSpec{}.ttl);
+  REQUIRE(example->dns.clusters.size() == 1);
+  dns::ClusterNameSpec cluster_defaults;
+  cluster_defaults.name = "gw.vpn.example.";
+  CHECK(example->dns.clusters[0] == cluster_defaults);
   REQUIRE(example->members.size() == 1);
   CHECK(example->members[0] ==
         MemberConfig{"m1",

@@ -1,5 +1,6 @@
 // The embedded configuration of `ikesteer --demo`: loopback only, three members with
-// documentation addresses, one of them an FQDN identity, debug logs so every decision shows.
+// documentation addresses, one of them an FQDN identity, debug logs so every decision shows,
+// and DNS for vpn.example on port 10053 (53 is often taken by a local resolver).
 #pragma once
 
 #include <string_view>
@@ -16,6 +17,30 @@ threads = 1
 
 [log]
 level = "debug"
+
+[dns]
+listen = ["127.0.0.1", "::1"]
+port = 10053
+
+[[dns.zone]]
+origin = "vpn.example."
+ns = ["ns1.vpn.example."]
+records = ["ns1 A 127.0.0.1", "www CNAME gw"]
+[dns.zone.soa]
+mname = "ns1.vpn.example."
+rname = "hostmaster.vpn.example."
+
+[[dns.cluster]]
+name = "gw.vpn.example."
+policy = "all"
+
+[[dns.cluster]]
+name = "sticky.vpn.example."
+policy = "sticky"
+
+[[dns.cluster]]
+name = "vpn.vpn.example."
+policy = "frontend"
 
 [[member]]
 name = "m1"

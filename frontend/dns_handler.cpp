@@ -40,44 +40,56 @@ std::optional<std::size_t> MemberStickyChooser::choose(const IpAddress& client_o
   return selector_.owner(key.bytes());
 }
 
-DnsHandler::DnsHandler(SharedState& shared)
+DnsAnswerer::DnsAnswerer(SharedState& shared)
     : shared_(shared),
       seen_generation_(shared.generation()),
       config_(shared.config()),
       snapshot_(shared.dns()),
       chooser_(std::make_unique<MemberStickyChooser>(*config_)),
-      limiter_(rate_limit_options(*config_, shared.hash_seed())),
       random_(shared.hash_seed() | 1) {}
 
-void DnsHandler::refresh() {
-  const auto previous = config_;
-  config_ = shared_.config();
-  snapshot_ = shared_.dns();
-  seen_generation_ = shared_.generation();
-  chooser_ = std::make_unique<MemberStickyChooser>(*config_);
-  if (config_->dns.rrl_responses_per_second != previous->dns.rrl_responses_per_second ||
-      config_->dns.rrl_slip != previous->dns.rrl_slip ||
-      config_->dns.rrl_ipv4_prefix != previous->dns.rrl_ipv4_prefix ||
-      config_->dns.rrl_ipv6_prefix != previous->dns.rrl_ipv6_prefix)
-    limiter_ = dns::ResponseRateLimiter(rate_limit_options(*config_, shared_.hash_seed()));
+std::optional<dns::Verdict> DnsAnswerer::answer(std::span<const std::byte> query,
+                                                const IpAddress& source, bool tcp,
+                                                std::span<std::byte> out) noexcept {
+  if (shared_.generation() != seen_generation_) {
+    config_ = shared_.config();
+    snapshot_ = shared_.dns();
+    seen_generation_ = shared_.generation();
+    chooser_ = std::make_unique<MemberStickyChooser>(*config_);
+  }
+  if (!snapshot_) return std::nullopt;
+  random_ ^= random_ << 13;
+  random_ ^= random_ >> 7;
+  random_ ^= random_ << 17;
+  const dns::Verdict v =
+      authority_.answer(query, dns::QueryContext{source, tcp, random_}, *snapshot_, *chooser_, out);
+  if (!v.reply) return std::nullopt;
+  return v;
 }
+
+DnsHandler::DnsHandler(SharedState& shared)
+    : shared_(shared),
+      answerer_(shared),
+      rate_limit_generation_(shared.generation()),
+      limiter_(rate_limit_options(answerer_.config(), shared.hash_seed())) {}
 
 std::span<const std::byte> DnsHandler::handle(std::span<const std::byte> payload,
                                               const SocketAddress& peer, bool, TimePoint now,
                                               std::span<std::byte> out) noexcept {
-  if (shared_.generation() != seen_generation_) refresh();
-  if (!snapshot_) return {};
-  random_ ^= random_ << 13;
-  random_ ^= random_ >> 7;
-  random_ ^= random_ << 17;
-  const dns::QueryContext context{peer.address(), false, random_};
-  const dns::Verdict v = authority_.answer(payload, context, *snapshot_, *chooser_, out);
-  if (!v.reply) return {};
-  switch (limiter_.check(context.source, now)) {
+  const IpAddress source = peer.address();
+  const auto v = answerer_.answer(payload, source, false, out);
+  if (!v) return {};
+  if (rate_limit_generation_ != shared_.generation()) {
+    // A reload may change the budget; the buckets start afresh then.
+    rate_limit_generation_ = shared_.generation();
+    limiter_ =
+        dns::ResponseRateLimiter(rate_limit_options(answerer_.config(), shared_.hash_seed()));
+  }
+  switch (limiter_.check(source, now)) {
     case dns::ResponseRateLimiter::Action::Send:
-      return v.bytes;
+      return v->bytes;
     case dns::ResponseRateLimiter::Action::Slip:
-      return dns::slip_response(out.first(v.bytes.size()));
+      return dns::slip_response(out.first(v->bytes.size()));
     case dns::ResponseRateLimiter::Action::Drop:
       return {};
   }
@@ -86,7 +98,7 @@ std::span<const std::byte> DnsHandler::handle(std::span<const std::byte> payload
 
 void DnsHandler::publish() {
   std::lock_guard lock(published_mutex_);
-  published_.authority = authority_.counters();
+  published_.authority = answerer_.counters();
   published_.rate_limit = limiter_.counters();
 }
 

@@ -32,6 +32,27 @@ struct DnsCounters {
   dns::RateLimiterCounters rate_limit;
 };
 
+// The pure dns::Authority over the current snapshot, for one thread: follows published
+// snapshots and supplies per-query randomness. Used by the UDP handler and the TCP server.
+class DnsAnswerer {
+ public:
+  explicit DnsAnswerer(SharedState& shared);
+  // nullopt: nothing to send (not a query we answer, or no DNS data).
+  std::optional<dns::Verdict> answer(std::span<const std::byte> query, const IpAddress& source,
+                                     bool tcp, std::span<std::byte> out) noexcept;
+  const dns::AuthorityCounters& counters() const noexcept { return authority_.counters(); }
+  const Config& config() const noexcept { return *config_; }
+
+ private:
+  SharedState& shared_;
+  std::uint64_t seen_generation_ = 0;
+  std::shared_ptr<const Config> config_;
+  std::shared_ptr<const dns::ZoneSnapshot> snapshot_;
+  std::unique_ptr<MemberStickyChooser> chooser_;
+  dns::Authority authority_;
+  std::uint64_t random_;  // xorshift state for rotation and weighted choice
+};
+
 class DnsHandler final : public DatagramHandler {
  public:
   explicit DnsHandler(SharedState& shared);
@@ -43,16 +64,10 @@ class DnsHandler final : public DatagramHandler {
   DnsCounters counters() const;  // from any thread
 
  private:
-  void refresh();
-
   SharedState& shared_;
-  std::uint64_t seen_generation_ = 0;
-  std::shared_ptr<const Config> config_;
-  std::shared_ptr<const dns::ZoneSnapshot> snapshot_;
-  std::unique_ptr<MemberStickyChooser> chooser_;
-  dns::Authority authority_;
+  DnsAnswerer answerer_;
+  std::uint64_t rate_limit_generation_;
   dns::ResponseRateLimiter limiter_;
-  std::uint64_t random_;  // xorshift state for rotation and weighted choice
 
   mutable std::mutex published_mutex_;
   DnsCounters published_;

@@ -38,14 +38,7 @@ struct Write {
 
 }  // namespace
 
-DnsTcpServer::DnsTcpServer(uv_loop_t* loop, SharedState& shared)
-    : loop_(loop),
-      shared_(shared),
-      seen_generation_(shared.generation()),
-      config_(shared.config()),
-      snapshot_(shared.dns()),
-      chooser_(std::make_unique<MemberStickyChooser>(*config_)),
-      random_(shared.hash_seed() | 1) {}
+DnsTcpServer::DnsTcpServer(uv_loop_t* loop, SharedState& shared) : loop_(loop), answerer_(shared) {}
 
 DnsTcpServer::~DnsTcpServer() = default;
 
@@ -80,14 +73,7 @@ void DnsTcpServer::close() {
 }
 
 DnsCounters DnsTcpServer::counters() const {
-  return {authority_.counters(), {}};
-}
-
-void DnsTcpServer::refresh() {
-  config_ = shared_.config();
-  snapshot_ = shared_.dns();
-  seen_generation_ = shared_.generation();
-  chooser_ = std::make_unique<MemberStickyChooser>(*config_);
+  return {answerer_.counters(), {}};
 }
 
 void DnsTcpServer::on_connection(uv_stream_t* listener) {
@@ -99,7 +85,7 @@ void DnsTcpServer::on_connection(uv_stream_t* listener) {
   c->idle.data = c;
   connections_.push_back(c);
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&c->handle)) != 0 ||
-      connections_.size() > config_->dns.tcp_max_connections) {
+      connections_.size() > answerer_.config().dns.tcp_max_connections) {
     close_connection(*c);  // over the cap: the client sees the connection close at once
     return;
   }
@@ -107,7 +93,7 @@ void DnsTcpServer::on_connection(uv_stream_t* listener) {
   int length = sizeof peer.storage;
   uv_tcp_getpeername(&c->handle, peer.get(), &length);
   c->peer = peer.address();
-  const auto idle_ms = std::uint64_t{config_->dns.tcp_idle_timeout} * 1000;
+  const auto idle_ms = std::uint64_t{answerer_.config().dns.tcp_idle_timeout} * 1000;
   uv_timer_start(
       &c->idle,
       [](uv_timer_t* t) {
@@ -145,7 +131,6 @@ void DnsTcpServer::on_read(Connection& c, ssize_t n, const uv_buf_t* buf) {
 }
 
 void DnsTcpServer::answer_frames(Connection& c) {
-  if (shared_.generation() != seen_generation_) refresh();
   std::size_t at = 0;
   while (c.in.size() - at >= 2 && !c.closing) {
     const std::size_t length =
@@ -153,21 +138,17 @@ void DnsTcpServer::answer_frames(Connection& c) {
     if (c.in.size() - at < 2 + length) break;
     const std::span<const std::byte> query(c.in.data() + at + 2, length);
     at += 2 + length;
-    if (!snapshot_) continue;
     auto* w = new Write;
     w->connection = &c;
     w->bytes.resize(2 + dns::kMaxTcpSize);
-    random_ = random_ * 6364136223846793005ULL + 1442695040888963407ULL;
-    const dns::QueryContext context{c.peer, true, random_};
-    const dns::Verdict v =
-        authority_.answer(query, context, *snapshot_, *chooser_, std::span(w->bytes).subspan(2));
-    if (!v.reply) {
+    const auto v = answerer_.answer(query, c.peer, true, std::span(w->bytes).subspan(2));
+    if (!v) {
       delete w;
       continue;
     }
-    w->bytes[0] = static_cast<std::byte>(v.bytes.size() >> 8);
-    w->bytes[1] = static_cast<std::byte>(v.bytes.size());
-    w->bytes.resize(2 + v.bytes.size());
+    w->bytes[0] = static_cast<std::byte>(v->bytes.size() >> 8);
+    w->bytes[1] = static_cast<std::byte>(v->bytes.size());
+    w->bytes.resize(2 + v->bytes.size());
     if (c.pending_writes >= kMaxPendingWrites) {
       delete w;
       close_connection(c);

@@ -42,16 +42,9 @@ class DnsTcpServer {
   void on_read(Connection& c, ssize_t n, const uv_buf_t* buf);
   void answer_frames(Connection& c);
   void close_connection(Connection& c);
-  void refresh();
 
   uv_loop_t* loop_;
-  SharedState& shared_;
-  std::uint64_t seen_generation_ = 0;
-  std::shared_ptr<const Config> config_;
-  std::shared_ptr<const dns::ZoneSnapshot> snapshot_;
-  std::unique_ptr<MemberStickyChooser> chooser_;
-  dns::Authority authority_;
-  std::uint64_t random_;
+  DnsAnswerer answerer_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<Connection*> connections_;  // owned: freed in their close callbacks
   bool closed_ = false;

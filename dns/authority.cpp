@@ -169,7 +169,7 @@ Rcode Authority::resolve(Answer& a) noexcept {
     }
     // RFC 1034 §4.3.2 step 3a: the CNAME, then restart at its target, boundedly.
     const ZoneSnapshot::RRset& cname = snap.rrsets[node->cname];
-    const auto target = snap.records_of(cname)[0].rdata;
+    const std::span<const std::byte> target = snap.records_of(cname)[0].rdata;
     const bool added = a.owner_is_question
                            ? w.add(Section::Answer, static_cast<std::uint16_t>(kHeaderSize),
                                    rrtype::kCname, cname.ttl, target)

@@ -1,7 +1,8 @@
 // Fuzzes the DNS authority with arbitrary queries over UDP and TCP against a small fixed
 // snapshot with every cluster policy, and checks what comes out: a reply stays within the
-// transport's limit, starts at the caller's buffer, echoes the ID, is a well-formed response
-// (every record walkable, nothing after the last), and can be slipped.
+// transport's limit, starts at the caller's buffer, echoes the ID, carries the RCODE and TC
+// the verdict reports, is a well-formed response (every record walkable, nothing after the
+// last), and can be slipped.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -112,7 +113,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check((std::to_integer<unsigned>(v.bytes[2]) & 0x80) != 0);  // QR
     check(well_formed(v.bytes));
     const bool truncated = (std::to_integer<unsigned>(v.bytes[2]) & 0x02) != 0;
-    check(truncated == v.truncated && (!truncated || !tcp || v.bytes.size() <= kMaxTcpSize));
+    check(truncated == v.truncated);
+    check((std::to_integer<unsigned>(v.bytes[3]) & 0xfu) == (rcode_value(v.rcode) & 0xfu));
     const bool has_question = v.bytes[5] == std::byte{1};
     const auto stub = slip_response(std::span(out).first(v.bytes.size()));
     check(stub.empty() != has_question);

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "frontend/config/config_loader.hpp"
+#include "frontend/counter_summary.hpp"
 #include "frontend/dns_handler.hpp"
 #include "frontend/dns_tcp_server.hpp"
 #include "frontend/ike_handler.hpp"
@@ -189,63 +190,17 @@ class Daemon {
       uv_close(h, nullptr);
   }
 
-  // One line with every non-zero counter summed over the loops.
+  // One line per protocol with every non-zero counter summed over the loops.
   void log_stats() {
-    redirect::ResponderCounters sum;
-    std::uint64_t oversize = 0, send_errors = 0;
-    for (auto& h : ike_handlers_) {
-      const IkeCounters c = h->counters();
-      sum.received += c.responder.received;
-      for (std::size_t i = 0; i < sum.drops.size(); ++i) sum.drops[i] += c.responder.drops[i];
-      for (std::size_t i = 0; i < sum.replies.size(); ++i) sum.replies[i] += c.responder.replies[i];
-    }
-    for (auto& w : workers_) {
-      const UdpWorkerCounters c = w->counters();
-      oversize += c.oversize;
-      send_errors += c.send_errors;
-    }
-    std::string line = "received=" + std::to_string(sum.received);
-    for (std::size_t i = 0; i < sum.replies.size(); ++i)
-      if (sum.replies[i])
-        line += " reply." + std::string(redirect::to_string(static_cast<redirect::ReplyKind>(i))) +
-                "=" + std::to_string(sum.replies[i]);
-    for (std::size_t i = 0; i < sum.drops.size(); ++i)
-      if (sum.drops[i])
-        line += " drop." + std::string(redirect::to_string(static_cast<redirect::DropReason>(i))) +
-                "=" + std::to_string(sum.drops[i]);
-    if (oversize) line += " drop.oversize=" + std::to_string(oversize);
-    if (send_errors) line += " send_errors=" + std::to_string(send_errors);
-    log(LogLevel::Info, "ike", "counters", {{"totals", line}});
+    std::vector<IkeCounters> ike;
+    for (auto& h : ike_handlers_) ike.push_back(h->counters());
+    std::vector<UdpWorkerCounters> transport;
+    for (auto& w : workers_) transport.push_back(w->counters());
+    log(LogLevel::Info, "ike", "counters", {{"totals", summary(sum(ike, transport))}});
     if (!dns_tcp_) return;
-    std::vector<DnsCounters> all{dns_tcp_->counters()};
-    for (auto& h : dns_handlers_) all.push_back(h->counters());
-    DnsCounters d;
-    for (const DnsCounters& c : all) {
-      d.authority.received += c.authority.received;
-      for (std::size_t i = 0; i < d.authority.responses.size(); ++i)
-        d.authority.responses[i] += c.authority.responses[i];
-      for (std::size_t i = 0; i < d.authority.drops.size(); ++i)
-        d.authority.drops[i] += c.authority.drops[i];
-      d.authority.truncated += c.authority.truncated;
-      d.authority.fail_open += c.authority.fail_open;
-      d.rate_limit.slipped += c.rate_limit.slipped;
-      d.rate_limit.dropped += c.rate_limit.dropped;
-    }
-    std::string dns_line = "received=" + std::to_string(d.authority.received);
-    for (std::size_t i = 0; i < d.authority.responses.size(); ++i)
-      if (d.authority.responses[i])
-        dns_line += " rcode." + std::string(dns::to_string(static_cast<dns::Rcode>(i))) + "=" +
-                    std::to_string(d.authority.responses[i]);
-    for (std::size_t i = 0; i < d.authority.drops.size(); ++i)
-      if (d.authority.drops[i])
-        dns_line += " drop." + std::string(dns::to_string(static_cast<dns::DropReason>(i))) + "=" +
-                    std::to_string(d.authority.drops[i]);
-    for (const auto& [name, value] : {std::pair{"truncated", d.authority.truncated},
-                                      {"fail_open", d.authority.fail_open},
-                                      {"rrl_slipped", d.rate_limit.slipped},
-                                      {"rrl_dropped", d.rate_limit.dropped}})
-      if (value) dns_line += std::string(" ") + name + "=" + std::to_string(value);
-    log(LogLevel::Info, "dns", "counters", {{"totals", dns_line}});
+    std::vector<DnsCounters> dns{dns_tcp_->counters()};
+    for (auto& h : dns_handlers_) dns.push_back(h->counters());
+    log(LogLevel::Info, "dns", "counters", {{"totals", summary(sum(dns))}});
   }
 
   std::string path_;

@@ -1,27 +1,9 @@
 // answer() must not allocate (one Authority per thread serves every query from a shared
-// snapshot). This binary replaces the global operator new to count allocations.
+// snapshot). allocation_counter.cpp counts allocations.
 #include <doctest/doctest.h>
 
-#include <cstdlib>
-#include <new>
-
+#include "../allocation_counter.hpp"
 #include "dns_test_util.hpp"
-
-namespace {
-std::size_t g_allocations = 0;
-}  // namespace
-
-void* operator new(std::size_t size) {
-  ++g_allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
 
 namespace ikesteer::dns {
 namespace {
@@ -45,14 +27,14 @@ TEST_CASE("authority: answer() does not allocate") {
   }
   queries.push_back(test::make_query({.name = "big.vpn.example.", .qtype = 16}));
   queries.push_back(test::make_query({.edns = true, .version = 1}));
-  const std::size_t before = g_allocations;
+  const std::size_t before = ikesteer::test::allocations();
   std::size_t replies = 0;
   for (const auto& q : queries) replies += h.run(q).reply ? 1u : 0u;
-  CHECK(g_allocations == before);
+  CHECK(ikesteer::test::allocations() == before);
   CHECK(replies == queries.size());
   // The counter does count (an explicit call cannot be elided).
   ::operator delete(::operator new(8));
-  CHECK(g_allocations == before + 1);
+  CHECK(ikesteer::test::allocations() == before + 1);
 }
 
 }  // namespace

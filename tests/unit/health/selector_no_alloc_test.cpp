@@ -1,34 +1,17 @@
-// pick() runs per packet and must not touch the heap. This file replaces the global
-// operator new for the whole test binary with a counting one.
+// pick() runs per packet and must not touch the heap. allocation_counter.cpp counts
+// the allocations of this test binary.
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "../allocation_counter.hpp"
 #include "health/selector.hpp"
 #include "test_support.hpp"
-
-namespace {
-std::size_t g_allocations = 0;
-}  // namespace
-
-void* operator new(std::size_t size) {
-  ++g_allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
 
 namespace ikesteer::health {
 namespace {
@@ -44,7 +27,7 @@ TEST_CASE("pick() does not allocate, whatever path it takes") {
   Selector empty = test::make_selector({});
   const test::Key hot = test::prefix_key(1);
 
-  const std::size_t before = g_allocations;
+  const std::size_t before = ikesteer::test::allocations();
   std::size_t reasons_seen = 0;
   for (std::uint32_t i = 0; i < 20'000; ++i) {
     const test::Key key = i % 2 == 0 ? hot : test::prefix_key(i);
@@ -54,7 +37,7 @@ TEST_CASE("pick() does not allocate, whatever path it takes") {
     reasons_seen |= std::size_t{1} << static_cast<unsigned>(p.reason);
     (void)empty.pick(key.span(), std::nullopt, test::kT0);
   }
-  const std::size_t during = g_allocations - before;
+  const std::size_t during = ikesteer::test::allocations() - before;
   CHECK(during == 0);
   // The loop went through spills, not only the fast path.
   CHECK(reasons_seen == 0b1111);

@@ -57,8 +57,8 @@ while (($#)); do
   esac
 done
 
-log() { echo "bench: $*" >&2; }
-die() { log "$*"; exit 2; }
+# shellcheck source=bench/bench_lib.sh
+source "$REPO/bench/bench_lib.sh"
 
 [[ $(id -u) == 0 ]] || die "needs root (network namespace)"
 command -v dnsperf >/dev/null || die "no dnsperf (install .ci/packages/dns.txt)"
@@ -72,44 +72,7 @@ for s in $SERVERS; do
   esac
 done
 
-WORK=$(mktemp -d /tmp/ikesteer-dnsbench.XXXXXX)
-chmod 755 "$WORK"
-NS=ikesteer-dnsbench-$$
-PIDS=()
-cleanup() {
-  local rc=$? pid
-  trap - EXIT INT TERM
-  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-  ip netns del "$NS" 2>/dev/null || true
-  if [[ $KEEP == 1 ]]; then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-# Stops one process we started: SIGTERM, then SIGKILL after 5 s.
-stop_pid() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-in_ns() { ip netns exec "$NS" "$@"; }
-forget_pid() {
-  local keep=() pid
-  for pid in "${PIDS[@]}"; do [[ $pid == "$1" ]] || keep+=("$pid"); done
-  PIDS=("${keep[@]}")
-}
-stop_server() {
-  stop_pid "$SERVER_PID"
-  forget_pid "$SERVER_PID"
-}
+bench_init dnsbench
 
 # ---------------------------------------------------------------------------------------------
 # Zone and queries
@@ -306,29 +269,7 @@ children_cpu() {
     printf "%.2f", t }' "$WORK/times"
 }
 
-# Busy seconds of both CPUs so far (user nice system irq softirq steal, /proc/stat).
-cpu_busy() {
-  awk -v cpus="cpu$SERVER_CPU cpu$LOADGEN_CPU" -v hz="$(getconf CLK_TCK)" '
-    BEGIN { n = split(cpus, want, " "); for (i = 1; i <= n; i++) w[want[i]] = 1 }
-    ($1 in w) { busy += $2 + $3 + $4 + $7 + $8 + $9 }
-    END { printf "%.2f", busy / hz }' /proc/stat
-}
 
-# On a shared machine other work on the two CPUs lands in the figures: wait (up to QUIET_WAIT
-# s) until they were less than 5 % busy for a second.
-wait_quiet() {
-  local deadline=$((SECONDS + QUIET_WAIT)) a b
-  for (( ; ; )); do
-    a=$(cpu_busy)
-    sleep 1
-    b=$(cpu_busy)
-    awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 0.1) }' && return 0
-    if ((SECONDS >= deadline)); then
-      log "WARNING: CPUs $SERVER_CPU+$LOADGEN_CPU still busy with other work; measuring anyway"
-      return 0
-    fi
-  done
-}
 
 # dnsperf_run <name> <tag> <dnsperf args...>: one dnsperf run (in the background of this shell,
 # so that a signal stops the script at once). Sets R_* from its statistics, R_CPU to the
@@ -424,13 +365,7 @@ run_server() {
   stop_server
 }
 
-# Median, minimum and maximum of space-separated numbers.
-stats() {
-  tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 }
-    END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m, v[1], v[NR] }'
-}
-median() { stats "$1" | cut -d' ' -f1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
 
 read -r load1 _ </proc/loadavg
 log "work dir $WORK, namespace $NS, server CPU $SERVER_CPU, dnsperf CPU $LOADGEN_CPU"

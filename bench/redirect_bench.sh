@@ -59,8 +59,8 @@ while (($#)); do
   esac
 done
 
-log() { echo "bench: $*" >&2; }
-die() { log "$*"; exit 2; }
+# shellcheck source=bench/bench_lib.sh
+source "$REPO/bench/bench_lib.sh"
 
 [[ $(id -u) == 0 ]] || die "needs root (network namespace, mounts)"
 [[ -x $LOADGEN ]] ||
@@ -74,45 +74,7 @@ for s in $SERVERS; do
   esac
 done
 
-WORK=$(mktemp -d /tmp/ikesteer-bench.XXXXXX)
-NS=ikesteer-bench-$$
-PIDS=()
-cleanup() {
-  local rc=$? pid
-  trap - EXIT INT TERM
-  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-  ip netns del "$NS" 2>/dev/null || true
-  if [[ $KEEP == 1 ]]; then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-# Stops one process we started: SIGTERM, then SIGKILL after 5 s.
-stop_pid() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-in_ns() { ip netns exec "$NS" "$@"; }
-# Background servers are started with `ip netns exec` directly (not through a function) so that
-# $! is the server itself: ip, unshare, sh and taskset all exec.
-forget_pid() {
-  local keep=() pid
-  for pid in "${PIDS[@]}"; do [[ $pid == "$1" ]] || keep+=("$pid"); done
-  PIDS=("${keep[@]}")
-}
-stop_server() {
-  stop_pid "$SERVER_PID"
-  forget_pid "$SERVER_PID"
-}
+bench_init bench
 
 # ---------------------------------------------------------------------------------------------
 # Servers. start_<name> sets SERVER_PID (the process whose /proc/PID/stat is read) and
@@ -227,29 +189,7 @@ field() {
   echo "${v:-0}"
 }
 
-# Busy seconds of both CPUs so far (user nice system irq softirq steal, /proc/stat).
-cpu_busy() {
-  awk -v cpus="cpu$SERVER_CPU cpu$LOADGEN_CPU" -v hz="$(getconf CLK_TCK)" '
-    BEGIN { n = split(cpus, want, " "); for (i = 1; i <= n; i++) w[want[i]] = 1 }
-    ($1 in w) { busy += $2 + $3 + $4 + $7 + $8 + $9 }
-    END { printf "%.2f", busy / hz }' /proc/stat
-}
 
-# On a shared machine other work on the two CPUs lands in the figures: wait (up to QUIET_WAIT
-# s) until they were less than 5 % busy for a second.
-wait_quiet() {
-  local deadline=$((SECONDS + QUIET_WAIT)) a b
-  for (( ; ; )); do
-    a=$(cpu_busy)
-    sleep 1
-    b=$(cpu_busy)
-    awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 0.1) }' && return 0
-    if ((SECONDS >= deadline)); then
-      log "WARNING: CPUs $SERVER_CPU+$LOADGEN_CPU still busy with other work; measuring anyway"
-      return 0
-    fi
-  done
-}
 
 # Runs the load generator with the server's PID and prints its output to stderr. Sets RESULT
 # to its RESULT line plus other=<share of the two CPUs used by anything but server and load
@@ -318,12 +258,7 @@ run_server() {
   STATUS[$name]=${STATUS[$name]:-ok}
 }
 
-# Median, minimum and maximum of space-separated numbers.
-stats() {
-  tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 }
-    END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m, v[1], v[NR] }'
-}
-median() { stats "$1" | cut -d' ' -f1; }
+
 
 read -r load1 _ </proc/loadavg
 log "work dir $WORK, namespace $NS, server CPU $SERVER_CPU, load generator CPU $LOADGEN_CPU"
@@ -393,7 +328,6 @@ echo "other_cpu: share of CPUs $SERVER_CPU+$LOADGEN_CPU used by anything else, p
 echo "(full speed/latency run); more than a few % means other work skewed that round."
 echo
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
 goals=0
 if [[ ${STATUS[ikesteer]:-} == ok ]]; then
   for other in yardstick libreswan; do

@@ -1,0 +1,90 @@
+# shellcheck shell=bash
+# Shared by bench/redirect_bench.sh and bench/dns_bench.sh: messages, a network namespace with
+# the processes started in it and their cleanup, CPU accounting, and the tables' statistics.
+# The scripts set SERVER_CPU, LOADGEN_CPU, QUIET_WAIT and KEEP before calling bench_init.
+
+log() { echo "bench: $*" >&2; }
+die() { log "$*"; exit 2; }
+
+# bench_init <name>: makes the work folder WORK (/tmp/ikesteer-<name>.*) and the namespace NS
+# with lo up, and installs the trap that stops every PID in PIDS, deletes NS and removes WORK
+# (unless KEEP=1), also on failure and on SIGINT/SIGTERM.
+bench_init() {
+  WORK=$(mktemp -d "/tmp/ikesteer-$1.XXXXXX")
+  chmod 755 "$WORK"  # servers that drop privileges read their files here
+  NS=ikesteer-$1-$$
+  PIDS=()
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+  ip netns add "$NS"
+  ip -n "$NS" link set lo up
+}
+
+bench_cleanup() {
+  local rc=$? pid
+  trap - EXIT INT TERM
+  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+  ip netns del "$NS" 2>/dev/null || true
+  # shellcheck disable=SC2153  # KEEP is set by the sourcing script
+  if [[ $KEEP == 1 ]]; then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+
+# Stops one process we started: SIGTERM, then SIGKILL after 5 s.
+stop_pid() {
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# Background servers are started with `ip netns exec` directly (not through a function) so that
+# $! is the server itself: ip, unshare, sh and taskset all exec.
+in_ns() { ip netns exec "$NS" "$@"; }
+
+forget_pid() {
+  local keep=() pid
+  for pid in "${PIDS[@]}"; do [[ $pid == "$1" ]] || keep+=("$pid"); done
+  PIDS=("${keep[@]}")
+}
+
+stop_server() {
+  stop_pid "$SERVER_PID"
+  forget_pid "$SERVER_PID"
+}
+
+# Busy seconds of both CPUs so far (user nice system irq softirq steal, /proc/stat).
+cpu_busy() {
+  awk -v cpus="cpu$SERVER_CPU cpu$LOADGEN_CPU" -v hz="$(getconf CLK_TCK)" '
+    BEGIN { n = split(cpus, want, " "); for (i = 1; i <= n; i++) w[want[i]] = 1 }
+    ($1 in w) { busy += $2 + $3 + $4 + $7 + $8 + $9 }
+    END { printf "%.2f", busy / hz }' /proc/stat
+}
+
+# On a shared machine other work on the two CPUs lands in the figures: wait (up to QUIET_WAIT
+# s) until they were less than 5 % busy for a second.
+wait_quiet() {
+  local deadline=$((SECONDS + QUIET_WAIT)) a b
+  for (( ; ; )); do
+    a=$(cpu_busy)
+    sleep 1
+    b=$(cpu_busy)
+    awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 0.1) }' && return 0
+    if ((SECONDS >= deadline)); then
+      log "WARNING: CPUs $SERVER_CPU+$LOADGEN_CPU still busy with other work; measuring anyway"
+      return 0
+    fi
+  done
+}
+
+# Median, minimum and maximum of space-separated numbers.
+stats() {
+  tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 }
+    END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m, v[1], v[NR] }'
+}
+median() { stats "$1" | cut -d' ' -f1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }

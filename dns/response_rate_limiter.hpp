@@ -30,6 +30,7 @@ class ResponseRateLimiter {
     unsigned ipv4_prefix = 24, ipv6_prefix = 56;
     std::size_t buckets = 1u << 16;
     std::uint64_t seed = 0;  // hash seed; pick at random per process
+    bool operator==(const Options&) const = default;
   };
   enum class Action : std::uint8_t { Send, Slip, Drop };
 

@@ -1,21 +1,28 @@
 // ikesteer-ask: sends one IKE_SA_INIT, as a redirect-capable client would, and prints where the
 // front end sends it. Follows a COOKIE request once, checks the REDIRECT's nonce against Ni.
 //   exit 0: redirected   2: another answer   1: no answer or an error
+// With --probe it sends the health checker's liveness probe instead (frontend/probes/ike_probe)
+// and prints the answer and the round-trip time.
+//   exit 0: answered   1: no answer or an error
 #include <openssl/rand.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "frontend/probes/ike_probe.hpp"
 #include "frontend/socket_address.hpp"
 #include "redirect/ike_message.hpp"
+#include "redirect/ike_probe.hpp"
 #include "redirect/ike_request.hpp"
 
 namespace {
@@ -23,38 +30,41 @@ namespace {
 using namespace ikesteer;
 using redirect::NotifyType;
 
-std::string notify_name(std::uint16_t type) {
-  switch (static_cast<NotifyType>(type)) {
-    case NotifyType::UnsupportedCriticalPayload:
-      return "UNSUPPORTED_CRITICAL_PAYLOAD";
-    case NotifyType::InvalidMajorVersion:
-      return "INVALID_MAJOR_VERSION";
-    case NotifyType::InvalidSyntax:
-      return "INVALID_SYNTAX";
-    case NotifyType::NoProposalChosen:
-      return "NO_PROPOSAL_CHOSEN";
-    case NotifyType::InvalidKePayload:
-      return "INVALID_KE_PAYLOAD";
-    case NotifyType::TemporaryFailure:
-      return "TEMPORARY_FAILURE";
-    case NotifyType::Cookie:
-      return "COOKIE";
-    case NotifyType::Redirect:
-      return "REDIRECT";
-    case NotifyType::TicketNack:
-      return "TICKET_NACK";
-    default:
-      return "notify " + std::to_string(type);
-  }
-}
-
 struct Options {
   std::string server;
   std::uint16_t port = 500;
   std::string from;
   bool no_redirect_support = false;
+  bool probe = false;
   int timeout_ms = 1000;
 };
+
+// --probe: one attempt of the IKE health probe, on a libuv loop of its own.
+int probe(const Options& o) {
+  const auto address = IpAddress::parse(o.server);
+  if (!address) {
+    std::fprintf(stderr, "ikesteer-ask: not an IP address: %s\n", o.server.c_str());
+    return 1;
+  }
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  frontend::ProbeResult result;
+  {
+    frontend::IkeProbe ike(
+        &loop,
+        {.address = *address, .port = o.port, .timeout = std::chrono::milliseconds(o.timeout_ms)});
+    ike.run([&](frontend::ProbeResult r) { result = std::move(r); });
+    uv_run(&loop, UV_RUN_DEFAULT);
+  }
+  uv_loop_close(&loop);
+  if (!result.ok) {
+    std::printf("no answer: %s\n", result.detail.c_str());
+    return 1;
+  }
+  std::printf("answer: %s in %.3f ms\n", result.detail.c_str(),
+              std::chrono::duration<double, std::milli>(result.latency).count());
+  return 0;
+}
 
 class Client {
  public:
@@ -161,7 +171,7 @@ class Client {
     }
     for (const auto& p : m.payloads())
       if (p.type == static_cast<std::uint8_t>(redirect::PayloadType::Notify)) {
-        std::printf("answer: %s\n", notify_name(p.notify.type).c_str());
+        std::printf("answer: %s\n", redirect::notify_name(p.notify.type).c_str());
         return 2;
       }
     std::printf("answer: a response without a notify\n");
@@ -185,11 +195,16 @@ int main(int argc, char** argv) {
   app.add_option("server", o.server, "front end address")->required();
   app.add_option("-p,--port", o.port, "UDP port (4500 adds the non-ESP marker)")
       ->capture_default_str();
-  app.add_option("-f,--from", o.from, "source address to send from (the client)");
-  app.add_flag("--no-redirect-support", o.no_redirect_support,
-               "leave out REDIRECT_SUPPORTED, like a client that cannot be redirected");
+  auto* from = app.add_option("-f,--from", o.from, "source address to send from (the client)");
+  auto* no_support =
+      app.add_flag("--no-redirect-support", o.no_redirect_support,
+                   "leave out REDIRECT_SUPPORTED, like a client that cannot be redirected");
+  app.add_flag("--probe", o.probe,
+               "send the health checker's IKE liveness probe instead; exit 0 when answered")
+      ->excludes(from)
+      ->excludes(no_support);
   app.add_option("-t,--timeout-ms", o.timeout_ms, "how long to wait for the answer")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  return Client(o).run();
+  return o.probe ? probe(o) : Client(o).run();
 }

@@ -9,6 +9,8 @@
 #include "frontend/counter_summary.hpp"
 #include "frontend/dns_handler.hpp"
 #include "frontend/dns_tcp_server.hpp"
+#include "frontend/event_log.hpp"
+#include "frontend/health_monitor.hpp"
 #include "frontend/ike_handler.hpp"
 #include "frontend/log.hpp"
 #include "frontend/privileges.hpp"
@@ -24,11 +26,18 @@ unsigned thread_count(const Config& c) {
 }
 
 // Every loop gets its own socket per (address, port); SO_REUSEPORT spreads clients over them.
+// Addresses the front end may adopt on failover are bound in advance (they are not local
+// until adopted).
 Result<std::vector<UdpListener>, std::string> bind_ike(const Config& c, DatagramHandler& handler) {
+  std::vector<std::pair<IpAddress, bool>> addresses;
+  for (const IpAddress& a : c.ike.listen) addresses.emplace_back(a, false);
+  for (const MemberConfig& m : c.members)
+    if (m.failover == health::FailoverMode::Adopt)
+      for (const IpAddress& a : m.addresses) addresses.emplace_back(a, true);
   std::vector<UdpListener> listeners;
-  for (const IpAddress& a : c.ike.listen)
+  for (const auto& [a, freebind] : addresses)
     for (std::uint16_t port : c.ike.ports) {
-      auto s = UdpSocket::bind(a, port);
+      auto s = UdpSocket::bind(a, port, freebind);
       if (!s) return fail(s.error());
       listeners.push_back({std::move(s).value(), &handler, port == 4500});
     }
@@ -45,11 +54,23 @@ Result<void, std::string> bind_dns(const Config& c, DatagramHandler& handler,
   return {};
 }
 
-// The DNS data for a validated configuration (null without DNS).
-std::shared_ptr<const dns::ZoneSnapshot> dns_data(const Config& config) {
-  if (!config.dns.enabled) return nullptr;
-  auto snapshot = build_dns_snapshot(config);
-  return snapshot ? *snapshot : nullptr;
+// What the loops see for a validated configuration in a cluster state.
+Published published(std::shared_ptr<const Config> config,
+                    std::shared_ptr<const ClusterState> cluster) {
+  std::shared_ptr<const dns::ZoneSnapshot> dns;
+  if (config->dns.enabled) {
+    // Cannot fail after validation: the state changes member addresses and eligibility only.
+    if (auto snapshot = build_dns_snapshot(*config, *cluster)) dns = *snapshot;
+  }
+  return {std::move(config), std::move(cluster), std::move(dns)};
+}
+
+std::vector<IpAddress> adopted(const Config& c) {
+  std::vector<IpAddress> out;
+  for (const MemberConfig& m : c.members)
+    if (m.failover == health::FailoverMode::Adopt)
+      out.insert(out.end(), m.addresses.begin(), m.addresses.end());
+  return out;
 }
 
 // Settings that need sockets or privileges the running process no longer has.
@@ -58,16 +79,23 @@ bool needs_restart(const Config& running, const Config& next) {
          running.ike.threads != next.ike.threads || running.process != next.process ||
          running.cookies.secret_lifetime != next.cookies.secret_lifetime ||
          running.dns.enabled != next.dns.enabled || running.dns.listen != next.dns.listen ||
-         running.dns.port != next.dns.port;
+         running.dns.port != next.dns.port || adopted(running) != adopted(next);
 }
 
 class Daemon {
  public:
   Daemon(std::string path, const std::shared_ptr<const Config>& config)
-      : path_(std::move(path)), shared_(config, dns_data(*config)) {}
+      : path_(std::move(path)),
+        config_(config),
+        shared_(published(config, std::make_shared<const ClusterState>(
+                                      initial_cluster_state(*config, Clock::now())))),
+        events_(config->health.events),
+        monitor_(uv_default_loop(), events_, [this](std::shared_ptr<const ClusterState> cluster) {
+          shared_.publish(published(config_, std::move(cluster)));
+        }) {}
 
   int run() {
-    const auto config = shared_.config();
+    const auto config = config_;
     const unsigned threads = thread_count(*config);
     std::vector<std::vector<UdpListener>> listeners;
     for (unsigned i = 0; i < threads; ++i) {
@@ -115,6 +143,10 @@ class Daemon {
            {"zones", std::to_string(config->dns.zones.size())},
            {"cluster_names", std::to_string(config->dns.clusters.size())}});
 
+    if (auto started = monitor_.configure(config); !started) {
+      log(LogLevel::Error, "health", "cannot start", {{"error", started.error()}});
+      return 1;
+    }
     loop->data = this;
     uv_signal_init(loop, &sighup_);
     uv_signal_init(loop, &sigterm_);
@@ -152,10 +184,11 @@ class Daemon {
           {{"file", path_}});
       return;
     }
-    const auto running = shared_.config();
+    const auto running = config_;
     if (needs_restart(*running, *next)) {
       log(LogLevel::Warn, "cfg",
-          "ike.listen, ike.ports, ike.threads, cookies.secret_lifetime and process.* take "
+          "ike.listen, ike.ports, ike.threads, cookies.secret_lifetime, process.* and adopted "
+          "addresses take "
           "effect only at restart",
           {{"file", path_}});
       next->ike.listen = running->ike.listen;
@@ -164,25 +197,20 @@ class Daemon {
       next->process = running->process;
       next->cookies.secret_lifetime = running->cookies.secret_lifetime;
     }
-    std::shared_ptr<const dns::ZoneSnapshot> snapshot;
-    if (next->dns.enabled) {
-      auto built = build_dns_snapshot(*next);
-      if (!built) {  // cannot happen after validation, but never publish half a state
-        for (const std::string& e : built.error())
-          log(LogLevel::Error, "cfg", "invalid", {{"error", e}});
-        return;
-      }
-      snapshot = *built;
-    }
     set_log_level(next->log.level);
-    shared_.publish(std::make_shared<const Config>(std::move(next).value()), std::move(snapshot));
-    log(LogLevel::Info, "cfg", "reloaded", {{"file", path_}});
+    config_ = std::make_shared<const Config>(std::move(next).value());
+    events_.set_capacity(config_->health.events);
+    if (auto configured = monitor_.configure(config_); !configured)
+      log(LogLevel::Error, "health", "agent reports not received", {{"error", configured.error()}});
+    shared_.publish(published(config_, monitor_.state()));
+    events_.add(LogLevel::Info, "cfg", "reload", "", "configuration reloaded", {{"file", path_}});
   }
 
   void stop() {
     log(LogLevel::Info, "ike", "stopping");
     for (auto& w : workers_) w->stop();
     if (dns_tcp_) dns_tcp_->close();
+    monitor_.stop();
     log_stats();
     for (uv_handle_t* h :
          {reinterpret_cast<uv_handle_t*>(&sighup_), reinterpret_cast<uv_handle_t*>(&sigterm_),
@@ -204,7 +232,10 @@ class Daemon {
   }
 
   std::string path_;
+  std::shared_ptr<const Config> config_;  // the running configuration
   SharedState shared_;
+  EventLog events_;
+  HealthMonitor monitor_;
   std::vector<std::unique_ptr<IkeHandler>> ike_handlers_;  // one per loop
   std::vector<std::unique_ptr<DnsHandler>> dns_handlers_;  // one per loop when DNS is on
   std::unique_ptr<DnsTcpServer> dns_tcp_;

@@ -5,10 +5,11 @@
 namespace ikesteer::frontend {
 namespace {
 
-health::Selector member_selector(const Config& config) {
+health::Selector member_selector(const Config& config, const ClusterState& cluster) {
   std::vector<health::SelectorMember> members;
-  for (const MemberConfig& m : config.members)
-    members.push_back({m.name, m.weight, 0, m.state == OperatorState::Active});
+  for (std::size_t i = 0; i < config.members.size(); ++i)
+    members.push_back(
+        {config.members[i].name, config.members[i].weight, 0, steerable(cluster.members[i])});
   auto selector = health::Selector::create(std::move(members));
   if (!selector)
     throw std::invalid_argument("dns steering: " + std::string(to_string(selector.error())));
@@ -27,8 +28,8 @@ dns::ResponseRateLimiter::Options rate_limit_options(const Config& config, std::
   return o;
 }
 
-MemberStickyChooser::MemberStickyChooser(const Config& config)
-    : selector_(member_selector(config)),
+MemberStickyChooser::MemberStickyChooser(const Config& config, const ClusterState& cluster)
+    : selector_(member_selector(config, cluster)),
       ipv4_prefix_(config.steering.ipv4_prefix),
       ipv6_prefix_(config.steering.ipv6_prefix) {}
 
@@ -43,26 +44,27 @@ std::optional<std::size_t> MemberStickyChooser::choose(const IpAddress& client_o
 DnsAnswerer::DnsAnswerer(SharedState& shared)
     : shared_(shared),
       seen_generation_(shared.generation()),
-      config_(shared.config()),
-      snapshot_(shared.dns()),
-      chooser_(std::make_unique<MemberStickyChooser>(*config_)),
+      published_state_(shared.current()),
+      chooser_(std::make_unique<MemberStickyChooser>(*published_state_.config,
+                                                     *published_state_.cluster)),
       random_(shared.hash_seed() | 1) {}
 
 std::optional<dns::Verdict> DnsAnswerer::answer(std::span<const std::byte> query,
                                                 const IpAddress& source, bool tcp,
                                                 std::span<std::byte> out) noexcept {
   if (shared_.generation() != seen_generation_) {
-    config_ = shared_.config();
-    snapshot_ = shared_.dns();
     seen_generation_ = shared_.generation();
-    chooser_ = std::make_unique<MemberStickyChooser>(*config_);
+    published_state_ = shared_.current();
+    chooser_ =
+        std::make_unique<MemberStickyChooser>(*published_state_.config, *published_state_.cluster);
   }
-  if (!snapshot_) return std::nullopt;
+  const dns::ZoneSnapshot* snapshot = published_state_.dns.get();
+  if (!snapshot) return std::nullopt;
   random_ ^= random_ << 13;
   random_ ^= random_ >> 7;
   random_ ^= random_ << 17;
   const dns::Verdict v =
-      authority_.answer(query, dns::QueryContext{source, tcp, random_}, *snapshot_, *chooser_, out);
+      authority_.answer(query, dns::QueryContext{source, tcp, random_}, *snapshot, *chooser_, out);
   if (!v.reply) return std::nullopt;
   return v;
 }
@@ -71,7 +73,8 @@ DnsHandler::DnsHandler(SharedState& shared)
     : shared_(shared),
       answerer_(shared),
       rate_limit_generation_(shared.generation()),
-      limiter_(rate_limit_options(answerer_.config(), shared.hash_seed())) {}
+      limiter_options_(rate_limit_options(answerer_.config(), shared.hash_seed())),
+      limiter_(limiter_options_) {}
 
 std::span<const std::byte> DnsHandler::handle(std::span<const std::byte> payload,
                                               const SocketAddress& peer, bool, TimePoint now,
@@ -80,10 +83,13 @@ std::span<const std::byte> DnsHandler::handle(std::span<const std::byte> payload
   const auto v = answerer_.answer(payload, source, false, out);
   if (!v) return {};
   if (rate_limit_generation_ != shared_.generation()) {
-    // A reload may change the budget; the buckets start afresh then.
+    // A reload may change the budget; the buckets start afresh then (not on member changes).
     rate_limit_generation_ = shared_.generation();
-    limiter_ =
-        dns::ResponseRateLimiter(rate_limit_options(answerer_.config(), shared_.hash_seed()));
+    const auto options = rate_limit_options(answerer_.config(), shared_.hash_seed());
+    if (options != limiter_options_) {
+      limiter_options_ = options;
+      limiter_ = dns::ResponseRateLimiter(options);
+    }
   }
   switch (limiter_.check(source, now)) {
     case dns::ResponseRateLimiter::Action::Send:

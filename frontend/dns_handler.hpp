@@ -17,7 +17,7 @@ namespace ikesteer::frontend {
 // whose name wins the client's (or its EDNS client subnet's) prefix, ignoring load.
 class MemberStickyChooser final : public dns::StickyChooser {
  public:
-  explicit MemberStickyChooser(const Config& config);
+  MemberStickyChooser(const Config& config, const ClusterState& cluster);
   std::optional<std::size_t> choose(const IpAddress& client_or_subnet,
                                     unsigned prefix_bits) noexcept override;
 
@@ -41,13 +41,12 @@ class DnsAnswerer {
   std::optional<dns::Verdict> answer(std::span<const std::byte> query, const IpAddress& source,
                                      bool tcp, std::span<std::byte> out) noexcept;
   const dns::AuthorityCounters& counters() const noexcept { return authority_.counters(); }
-  const Config& config() const noexcept { return *config_; }
+  const Config& config() const noexcept { return *published_state_.config; }
 
  private:
   SharedState& shared_;
   std::uint64_t seen_generation_ = 0;
-  std::shared_ptr<const Config> config_;
-  std::shared_ptr<const dns::ZoneSnapshot> snapshot_;
+  Published published_state_;
   std::unique_ptr<MemberStickyChooser> chooser_;
   dns::Authority authority_;
   std::uint64_t random_;  // xorshift state for rotation and weighted choice
@@ -67,6 +66,7 @@ class DnsHandler final : public DatagramHandler {
   SharedState& shared_;
   DnsAnswerer answerer_;
   std::uint64_t rate_limit_generation_;
+  dns::ResponseRateLimiter::Options limiter_options_;
   dns::ResponseRateLimiter limiter_;
 
   mutable std::mutex published_mutex_;

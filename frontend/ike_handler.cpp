@@ -17,6 +17,7 @@ redirect::ResponderOptions responder_options(const Config& c) {
   redirect::ResponderOptions o;
   o.unsupported_client = c.ike.unsupported_client;
   o.reply_invalid_syntax = c.ike.invalid_syntax_reply;
+  o.invalid_spi_reply = c.ike.invalid_spi_reply;
   o.cookies_enabled = c.cookies.enabled;
   o.cookie_threshold = c.cookies.threshold;
   return o;
@@ -28,8 +29,9 @@ IkeHandler::IkeHandler(unsigned threads, SharedState& shared)
     : threads_(threads),
       shared_(shared),
       seen_generation_(shared.generation()),
-      config_(shared.config()),
-      steering_(std::make_unique<MemberSteering>(config_, threads)),
+      published_state_(shared.current()),
+      config_(published_state_.config),
+      steering_(std::make_unique<MemberSteering>(config_, published_state_.cluster, threads)),
       cookies_(shared.cookie_master(), std::chrono::seconds(config_->cookies.secret_lifetime)),
       limiter_(limiter_options(*config_, shared.hash_seed())),
       responder_(std::make_unique<redirect::Responder>(responder_options(*config_), *steering_,
@@ -49,16 +51,18 @@ void IkeHandler::publish() {
 
 void IkeHandler::refresh_config() {
   const std::shared_ptr<const Config> previous = config_;
-  config_ = shared_.config();
   seen_generation_ = shared_.generation();
+  published_state_ = shared_.current();
+  config_ = published_state_.config;
   // The old steering keeps serving until the responder points at the new one.
-  auto steering = std::make_unique<MemberSteering>(config_, threads_, steering_.get());
+  auto steering = std::make_unique<MemberSteering>(config_, published_state_.cluster, threads_,
+                                                   steering_.get());
   responder_->set_selector(*steering);
   responder_->set_options(responder_options(*config_));
   if (config_->rate_limit != previous->rate_limit)
     limiter_ = PrefixRateLimiter(limiter_options(*config_, shared_.hash_seed()));
   steering_ = std::move(steering);
-  redirects_per_member_.assign(config_->members.size(), 0);
+  if (config_ != previous) redirects_per_member_.assign(config_->members.size(), 0);
 }
 
 std::span<const std::byte> IkeHandler::handle(std::span<const std::byte> payload,

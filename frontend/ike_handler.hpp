@@ -39,6 +39,7 @@ class IkeHandler final : public DatagramHandler {
   unsigned threads_;
   SharedState& shared_;
   std::uint64_t seen_generation_ = 0;
+  Published published_state_;
   std::shared_ptr<const Config> config_;
 
   std::unique_ptr<MemberSteering> steering_;

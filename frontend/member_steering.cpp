@@ -6,19 +6,24 @@
 namespace ikesteer::frontend {
 namespace {
 
-health::Selector make_selector(const Config& config, unsigned threads) {
+health::Selector make_selector(const Config& config, const ClusterState& cluster,
+                               unsigned threads) {
   std::vector<health::SelectorMember> members;
-  for (const MemberConfig& m : config.members) {
+  for (std::size_t i = 0; i < config.members.size(); ++i) {
+    const MemberConfig& m = config.members[i];
+    const MemberStatus& status = cluster.members[i];
     // Capacity is per process; each loop's selector bounds its own share (rounded up, so a
-    // small capacity is never rounded down to "unlimited").
+    // small capacity is never rounded down to "unlimited"). The agent's word beats config.
+    const std::uint32_t total = status.capacity.value_or(m.capacity);
     const std::uint32_t capacity =
-        m.capacity == 0 ? 0 : std::max<std::uint32_t>(1, (m.capacity + threads - 1) / threads);
-    members.push_back({m.name, m.weight, capacity, is_eligible(m)});
+        total == 0 ? 0 : std::max<std::uint32_t>(1, (total + threads - 1) / threads);
+    members.push_back({m.name, m.weight, capacity, steerable(status), status.load});
   }
   health::SelectorOptions options;
   options.load_factor = config.steering.load_factor;
   options.window = std::chrono::seconds(config.steering.load_window);
   options.load_floor = (config.steering.load_floor + threads - 1) / threads;
+  options.load_margin = config.steering.load_margin;
   auto selector = health::Selector::create(std::move(members), options);
   if (!selector)
     throw std::invalid_argument("steering: " + std::string(to_string(selector.error())));
@@ -26,30 +31,35 @@ health::Selector make_selector(const Config& config, unsigned threads) {
 }
 
 // RFC 5685 §4: the identity is an IPv4 or IPv6 address or an FQDN. By default a client is
-// sent to the member's address in its own family, else to the member's first address.
-redirect::GatewayIdentity target_for(const MemberConfig& m, IpFamily family) {
-  if (!m.gateway.empty()) {
-    if (auto ip = IpAddress::parse(m.gateway)) return redirect::GatewayIdentity::address(*ip);
-    if (auto fqdn = redirect::GatewayIdentity::fqdn(m.gateway)) return *fqdn;
-    throw std::invalid_argument("member " + m.name + ": bad gateway " + m.gateway);
+// sent to the member's address in its own family, else to the member's first address; a member
+// known by host name whose name has not resolved yet is named by that host name.
+redirect::GatewayIdentity target_for(const MemberConfig& m, const MemberStatus& status,
+                                     IpFamily family) {
+  const std::string& gateway = m.gateway.empty() && status.addresses.empty() ? m.host : m.gateway;
+  if (!gateway.empty()) {
+    if (auto ip = IpAddress::parse(gateway)) return redirect::GatewayIdentity::address(*ip);
+    if (auto fqdn = redirect::GatewayIdentity::fqdn(gateway)) return *fqdn;
+    throw std::invalid_argument("member " + m.name + ": bad gateway " + gateway);
   }
-  auto same = std::find_if(m.addresses.begin(), m.addresses.end(),
+  const auto& addresses = status.addresses;
+  auto same = std::find_if(addresses.begin(), addresses.end(),
                            [&](const IpAddress& a) { return a.family() == family; });
-  return redirect::GatewayIdentity::address(same != m.addresses.end() ? *same
-                                                                      : m.addresses.front());
+  return redirect::GatewayIdentity::address(same != addresses.end() ? *same : addresses.front());
 }
 
 }  // namespace
 
-bool is_eligible(const MemberConfig& member) noexcept {
-  return member.state == OperatorState::Active;
-}
-
-MemberSteering::MemberSteering(std::shared_ptr<const Config> config, unsigned threads,
+MemberSteering::MemberSteering(std::shared_ptr<const Config> config,
+                               std::shared_ptr<const ClusterState> cluster, unsigned threads,
                                const MemberSteering* previous)
-    : config_(std::move(config)), selector_(make_selector(*config_, std::max(1u, threads))) {
-  for (const MemberConfig& m : config_->members)
-    targets_.push_back({target_for(m, IpFamily::V4), target_for(m, IpFamily::V6)});
+    : config_(std::move(config)),
+      cluster_(std::move(cluster)),
+      selector_(make_selector(*config_, *cluster_, std::max(1u, threads))) {
+  for (std::size_t i = 0; i < config_->members.size(); ++i) {
+    const MemberConfig& m = config_->members[i];
+    const MemberStatus& status = cluster_->members[i];
+    targets_.push_back({target_for(m, status, IpFamily::V4), target_for(m, status, IpFamily::V6)});
+  }
   if (previous) selector_.carry_load_from(previous->selector_);
 }
 
@@ -57,7 +67,7 @@ std::optional<redirect::GatewayIdentity> MemberSteering::select(
     const IpAddress& client, const std::optional<IpAddress>& avoid, TimePoint now) noexcept {
   std::optional<std::size_t> avoid_member;
   if (avoid) {
-    const auto& members = config_->members;
+    const auto& members = cluster_->members;
     for (std::size_t i = 0; i < members.size() && !avoid_member; ++i)
       if (std::find(members[i].addresses.begin(), members[i].addresses.end(), *avoid) !=
           members[i].addresses.end())

@@ -1,6 +1,7 @@
 // frontend's answer to redirect::GatewaySelector: members from the configuration snapshot,
-// eligibility from operator state, choice from health::Selector (weighted consistent hashing
-// with bounded load) on the client's address masked to the configured prefix.
+// eligibility and agent-reported load and capacity from the live cluster state, choice from
+// health::Selector (weighted consistent hashing with bounded load) on the client's address
+// masked to the configured prefix.
 #pragma once
 
 #include <memory>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "frontend/cluster_state.hpp"
 #include "frontend/config/config.hpp"
 #include "health/selector.hpp"
 #include "redirect/gateway_selector.hpp"
@@ -24,8 +26,8 @@ class MemberSteering final : public redirect::GatewaySelector {
   // `threads` loops share the process-wide capacity equally. `previous` (may be null) hands
   // over its load window so a reload does not forget recent load. Throws on a configuration
   // that validation should have refused.
-  MemberSteering(std::shared_ptr<const Config> config, unsigned threads,
-                 const MemberSteering* previous = nullptr);
+  MemberSteering(std::shared_ptr<const Config> config, std::shared_ptr<const ClusterState> cluster,
+                 unsigned threads, const MemberSteering* previous = nullptr);
 
   std::optional<redirect::GatewayIdentity> select(const IpAddress& client,
                                                   const std::optional<IpAddress>& avoid,
@@ -43,13 +45,11 @@ class MemberSteering final : public redirect::GatewaySelector {
   };
 
   std::shared_ptr<const Config> config_;
+  std::shared_ptr<const ClusterState> cluster_;
   health::Selector selector_;
   std::vector<Target> targets_;
   std::optional<Decision> last_;
 };
-
-// Eligibility from operator state alone (health verdicts join in with the health issue).
-bool is_eligible(const MemberConfig& member) noexcept;
 
 std::string describe(const redirect::GatewayIdentity& identity);
 

@@ -6,37 +6,24 @@
 
 namespace ikesteer::frontend {
 
-SharedState::SharedState(std::shared_ptr<const Config> config,
-                         std::shared_ptr<const dns::ZoneSnapshot> dns)
-    : config_(std::move(config)), dns_(std::move(dns)) {
+SharedState::SharedState(Published initial) : current_(std::move(initial)) {
   if (RAND_bytes(reinterpret_cast<unsigned char*>(cookie_master_.data()),
                  static_cast<int>(cookie_master_.size())) != 1 ||
       RAND_bytes(reinterpret_cast<unsigned char*>(&hash_seed_), sizeof hash_seed_) != 1)
     throw std::runtime_error("RAND_bytes failed: no entropy for the cookie secret");
 }
 
-void SharedState::publish(std::shared_ptr<const Config> config,
-                          std::shared_ptr<const dns::ZoneSnapshot> dns) {
+void SharedState::publish(Published next) {
   {
     std::lock_guard lock(mutex_);
-    config_ = std::move(config);
-    dns_ = std::move(dns);
+    current_ = std::move(next);
   }
   generation_.fetch_add(1, std::memory_order_release);
 }
 
-std::shared_ptr<const Config> SharedState::config() const {
+Published SharedState::current() const {
   std::lock_guard lock(mutex_);
-  return config_;
-}
-
-}  // namespace ikesteer::frontend
-
-namespace ikesteer::frontend {
-
-std::shared_ptr<const dns::ZoneSnapshot> SharedState::dns() const {
-  std::lock_guard lock(mutex_);
-  return dns_;
+  return current_;
 }
 
 }  // namespace ikesteer::frontend

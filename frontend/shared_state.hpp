@@ -1,6 +1,7 @@
-// What the main loop hands to the event loops: the current configuration and the DNS data built
-// from it (swapped whole, together, on reload or operator change, so a loop never sees half an
-// update), and the secrets every loop derives its cookie secrets and table seeds from.
+// What the main loop hands to the event loops: the current configuration, the members' live
+// state and the DNS data built from both (swapped whole, together, on reload or state change,
+// so a loop never sees half an update), and the secrets every loop derives its cookie secrets
+// and table seeds from.
 #pragma once
 
 #include <array>
@@ -11,17 +12,23 @@
 #include <mutex>
 
 #include "dns/zone_snapshot.hpp"
+#include "frontend/cluster_state.hpp"
 #include "frontend/config/config.hpp"
 
 namespace ikesteer::frontend {
 
+struct Published {
+  std::shared_ptr<const Config> config;
+  std::shared_ptr<const ClusterState> cluster;   // members as in config
+  std::shared_ptr<const dns::ZoneSnapshot> dns;  // null when DNS is not configured
+};
+
 class SharedState {
  public:
-  SharedState(std::shared_ptr<const Config> config, std::shared_ptr<const dns::ZoneSnapshot> dns);
+  explicit SharedState(Published initial);
 
-  void publish(std::shared_ptr<const Config> config, std::shared_ptr<const dns::ZoneSnapshot> dns);
-  std::shared_ptr<const Config> config() const;
-  std::shared_ptr<const dns::ZoneSnapshot> dns() const;  // null when DNS is not configured
+  void publish(Published next);
+  Published current() const;
   // Cheap check on the packet path: has publish() been called since `seen`?
   std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
 
@@ -31,8 +38,7 @@ class SharedState {
 
  private:
   mutable std::mutex mutex_;
-  std::shared_ptr<const Config> config_;
-  std::shared_ptr<const dns::ZoneSnapshot> dns_;
+  Published current_;
   std::atomic<std::uint64_t> generation_{1};
   std::array<std::byte, 32> cookie_master_{};
   std::uint64_t hash_seed_ = 0;

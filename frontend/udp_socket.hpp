@@ -13,7 +13,10 @@ namespace ikesteer::frontend {
 // Owns a file descriptor.
 class UdpSocket {
  public:
-  static Result<UdpSocket, std::string> bind(const IpAddress& address, std::uint16_t port);
+  // `freebind`: the address need not be on this host yet (addresses the front end adopts on
+  // failover; datagrams arrive once it is added).
+  static Result<UdpSocket, std::string> bind(const IpAddress& address, std::uint16_t port,
+                                             bool freebind = false);
   UdpSocket(UdpSocket&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
   UdpSocket& operator=(UdpSocket&& o) noexcept;
   UdpSocket(const UdpSocket&) = delete;

@@ -60,6 +60,8 @@ std::string_view to_string(PickReason r) noexcept {
       return "hash_owner";
     case PickReason::LoadSpill:
       return "load_spill";
+    case PickReason::ReportedLoadSpill:
+      return "reported_load_spill";
     case PickReason::CapacitySpill:
       return "capacity_spill";
     case PickReason::AvoidedRedirectedFrom:
@@ -104,10 +106,18 @@ Selector::Selector(std::vector<SelectorMember> members, const SelectorOptions& o
       window_(members_.size(), options.window) {
   const auto window_seconds = static_cast<std::uint64_t>(options.window.count());
   capacity_cap_.reserve(members_.size());
+  std::optional<double> least_load;
   for (std::size_t i = 0; i < members_.size(); ++i) {
     capacity_cap_.push_back(members_[i].capacity * window_seconds);
-    if (members_[i].eligible) eligible_.push_back(i);
+    if (!members_[i].eligible) continue;
+    eligible_.push_back(i);
+    if (const auto load = members_[i].reported_load)
+      least_load = std::min(*load, least_load.value_or(*load));
   }
+  busy_.resize(members_.size());
+  for (const std::size_t i : eligible_)
+    busy_[i] = members_[i].reported_load &&
+               *members_[i].reported_load > *least_load + options_.load_margin;
 }
 
 Pick Selector::pick(std::span<const std::byte> key, std::optional<std::size_t> avoid,
@@ -122,6 +132,7 @@ Pick Selector::pick(std::span<const std::byte> key, std::optional<std::size_t> a
   const std::span<Candidate> candidates(scratch.data(), eligible_.size());
   double running_weight = 0.0;
   std::size_t running = 0;
+  std::size_t busy = 0;  // would be running but for their reported load
   for (std::size_t p = 0; p < candidates.size(); ++p) {
     const std::size_t m = eligible_[p];
     Candidate& c = candidates[p];
@@ -131,11 +142,22 @@ Pick Selector::pick(std::span<const std::byte> key, std::optional<std::size_t> a
       c.skip = PickReason::AvoidedRedirectedFrom;
     } else if (capacity_cap_[m] != 0 && window_.count(m) >= capacity_cap_[m]) {
       c.skip = PickReason::CapacitySpill;
+    } else if (busy_[m]) {
+      c.skip = PickReason::ReportedLoadSpill;
+      ++busy;
     } else {
       c.running = true;
       running_weight += members_[m].weight;
       ++running;
     }
+  }
+  if (running == 0 && busy != 0) {  // only busy members can take the client: let them
+    for (Candidate& c : candidates)
+      if (c.skip == PickReason::ReportedLoadSpill) {
+        c.running = true;
+        running_weight += members_[c.member].weight;
+        ++running;
+      }
   }
   if (running == 0) return {std::nullopt, PickReason::Overloaded};
 

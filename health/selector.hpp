@@ -35,6 +35,8 @@ struct SelectorMember {
   double weight = 1.0;         // relative share of clients; > 0 and finite
   std::uint32_t capacity = 0;  // max new clients per second to this member; 0 = unlimited
   bool eligible = true;        // false: never chosen (down, drained, disabled)
+  // Load the member reports itself (0..1, its agent's word); unset = unknown.
+  std::optional<double> reported_load{};
 };
 
 struct SelectorOptions {
@@ -49,6 +51,10 @@ struct SelectorOptions {
   // it would already push a retransmitting client elsewhere); below the floor every client
   // stays with its hash owner.
   std::uint32_t load_floor = 0;
+  // Reported load (Cisco ASA's rule): a member whose reported load is more than this above
+  // the least loaded eligible member's is passed over while a less loaded one can take the
+  // client. Members without a report are never passed over for it.
+  double load_margin = 0.1;
 };
 
 enum class SelectorError : std::uint8_t {
@@ -69,6 +75,7 @@ enum class PickReason : std::uint8_t {
   LoadSpill,              // the owner was over its load bound
   CapacitySpill,          // the owner was at its capacity
   AvoidedRedirectedFrom,  // the owner is the member the client was redirected from
+  ReportedLoadSpill,      // the owner reports a load well above the least loaded member's
   Overloaded,             // nothing chosen: every eligible member (but `avoid`) is at capacity
   NoEligibleMember,       // nothing chosen: no member is eligible
 };
@@ -89,7 +96,8 @@ class Selector {
   // `key` is the client's steering key (the daemon passes its address masked to the
   // configured prefix). Walks the eligible members in the key's HRW order and takes the first
   // that is not `avoid`, is below its capacity (capacity x window seconds assignments in the
-  // window) and is within its load bound:
+  // window), does not report a load above the least loaded member's + load_margin (unless only
+  // such members are left) and is within its load bound:
   //     windowed(i) + 1 <= max(load_floor,
   //                            ceil(load_factor * weight(i) / W * (windowed_total + 1)))
   // where W sums the weights of the members still in the running (eligible, not `avoid`, not
@@ -128,6 +136,7 @@ class Selector {
   std::vector<std::uint64_t> seeds_;         // per member, from its name
   std::vector<std::uint64_t> capacity_cap_;  // per member: capacity x window; 0 = unlimited
   std::vector<std::size_t> eligible_;        // indices of eligible members
+  std::vector<bool> busy_;  // per member: reported load above the least loaded's + margin
   LoadWindow window_;
 };
 

@@ -74,7 +74,7 @@ std::span<const std::byte> write_ike_sa_init_request(std::span<std::byte> out, R
     w.patch_u16(proposal + 2, static_cast<std::uint16_t>(w.size() - proposal));
   });
   payload(w, PayloadType::Nonce, [&] {
-    w.u16(r.dh_group);
+    w.u16(r.key_share_group.value_or(r.dh_group));
     w.u16(0);
     w.bytes(r.key_share);
   });

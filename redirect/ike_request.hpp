@@ -14,10 +14,13 @@
 namespace ikesteer::redirect {
 
 struct IkeSaInitRequest {
-  std::uint64_t spi_i = 0;                   // non-zero
-  std::span<const std::byte> nonce;          // Ni, 16..256 octets
-  std::span<const std::byte> key_share;      // KE data for `dh_group`
-  std::uint16_t dh_group = 31;               // Curve25519 (32-octet share)
+  std::uint64_t spi_i = 0;               // non-zero
+  std::span<const std::byte> nonce;      // Ni, 16..256 octets
+  std::span<const std::byte> key_share;  // KE data for `dh_group`
+  std::uint16_t dh_group = 31;           // Curve25519 (32-octet share)
+  // The KE payload's group when it is not `dh_group`: a request the responder must refuse
+  // with INVALID_KE_PAYLOAD (RFC 7296 §1.2), as liveness probes send (redirect/ike_probe.hpp).
+  std::optional<std::uint16_t> key_share_group;
   std::span<const std::byte> cookie;         // echoed first when non-empty (RFC 7296 §2.6)
   bool redirect_supported = true;            // N(REDIRECT_SUPPORTED)
   std::optional<IpAddress> redirected_from;  // N(REDIRECTED_FROM) instead (RFC 5685 §4.2)

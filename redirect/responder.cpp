@@ -55,6 +55,15 @@ bool has_non_esp_marker(std::span<const std::byte> payload) noexcept {
                      [](std::byte b) { return b == std::byte{0}; });
 }
 
+// An IKE header followed by a Notify payload without SPI or data.
+constexpr std::size_t kInvalidIkeSpiReplySize = kIkeHeaderSize + kPayloadHeaderSize + 4;
+
+// The first payload is SK or SKF (RFC 7296 §3.14, RFC 7383 §2.5).
+bool is_encrypted(const IkeHeader& h) noexcept {
+  return h.next_payload == static_cast<std::uint8_t>(PayloadType::Encrypted) ||
+         h.next_payload == static_cast<std::uint8_t>(PayloadType::EncryptedFragment);
+}
+
 }  // namespace
 
 std::string_view to_string(DropReason r) noexcept {
@@ -137,6 +146,15 @@ Verdict Responder::handle(const Datagram& d, TimePoint now, std::span<std::byte>
   const bool sa_init = h.exchange == static_cast<std::uint8_t>(ExchangeType::IkeSaInit);
   // Spec §7.3 step 1: only initial requests; anything else belongs to an SA on a member.
   if ((!sa_init && !resume) || h.message_id != 0 || h.spi_r != 0) {
+    if (options_.invalid_spi_reply && !sa_init && !resume && is_encrypted(h) &&
+        message.size() >= kInvalidIkeSpiReplySize) {
+      // RFC 7296 §2.21.4, §1.5: unprotected, to the sender, same SPIs, Message ID and Exchange
+      // Type, R set, no data. Only for encrypted requests (all requests after IKE_SA_INIT are,
+      // §1.5) no shorter than the answer, so it never amplifies.
+      return send(ReplyKind::InvalidIkeSpi, d, now, out, [&](std::span<std::byte> o) {
+        return write_notify_reply(o, framing, h, NotifyType::InvalidIkeSpi);
+      });
+    }
     return drop(DropReason::NotInitial);
   }
   if (sa_init) count_arrival(now);

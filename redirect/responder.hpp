@@ -30,6 +30,10 @@ struct ResponderOptions {
   std::uint32_t cookie_threshold = 0;  // IKE_SA_INIT/s (this responder) above which COOKIE is
                                        // required; 0 = always
   bool cookies_enabled = true;
+  // N(INVALID_IKE_SPI) for encrypted requests of IKE SAs we do not have (we have none), instead
+  // of dropping them: in adopt mode the front end holds a dead member's address and so tells
+  // that member's clients their SA is gone (RFC 7296 §2.21.4).
+  bool invalid_spi_reply = false;
 };
 
 #define IKESTEER_REDIRECT_DROP_REASONS(X)                                                   \
@@ -51,7 +55,8 @@ struct ResponderOptions {
   X(UnsupportedCriticalPayload, "unsupported_critical_payload") \
   X(InvalidSyntax, "invalid_syntax")                            \
   X(UnsupportedClient, "unsupported_client")                    \
-  X(TicketNack, "ticket_nack")
+  X(TicketNack, "ticket_nack")                                  \
+  X(InvalidIkeSpi, "invalid_ike_spi")
 
 #define IKESTEER_ENUM_ENTRY(name, text) name,
 enum class DropReason : std::uint8_t { IKESTEER_REDIRECT_DROP_REASONS(IKESTEER_ENUM_ENTRY) Count };

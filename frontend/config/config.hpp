@@ -2,27 +2,65 @@
 // in examples/ikesteer.toml; a unit test keeps the two equal).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/ip_address.hpp"
 #include "dns/zone_snapshot.hpp"
 #include "frontend/log.hpp"
+#include "health/failover_planner.hpp"
+#include "health/member_state.hpp"
+#include "health/probe_tracker.hpp"
 #include "redirect/responder.hpp"
 
 namespace ikesteer::frontend {
 
-enum class OperatorState : std::uint8_t { Active, Drain, Maintenance };
+using health::OperatorState;
+
+enum class ProbeType : std::uint8_t { Ike, Tcp, Http, Https, Exec };
+
+constexpr std::string_view to_string(ProbeType t) noexcept {
+  constexpr std::string_view kNames[] = {"ike", "tcp", "http", "https", "exec"};
+  return kNames[static_cast<std::size_t>(t)];
+}
+
+struct ProbeConfig {
+  ProbeType type = ProbeType::Ike;
+  std::optional<IpAddress> address;  // unset: the member's first address
+  std::uint16_t port = 0;            // 0: the type's default (ike 500, http 80, https 443)
+  std::string path = "/";            // http(s)
+  std::string host;                  // http(s): Host header and SNI; "" = the address
+  unsigned expect_status = 200;      // http(s)
+  std::string expect_body;           // http(s): a substring the body must contain
+  std::vector<std::string> command;  // exec: argv; exit 0 = up
+  health::ProbeTiming timing;        // [health] defaults, overridden per probe
+  bool operator==(const ProbeConfig&) const = default;
+};
 
 struct MemberConfig {
   std::string name;
-  std::vector<IpAddress> addresses;
+  std::vector<IpAddress> addresses;  // service addresses (steered to, moved on failover)
+  std::string host;                  // instead of addresses: resolved with DNS, re-resolved on TTL
   std::string gateway;  // "" = member address in the client's family; an IP; or an FQDN
   double weight = 1.0;
   std::uint32_t capacity = 0;  // new clients per second; 0 = unlimited
   OperatorState state = OperatorState::Active;
+  health::FailoverMode failover = health::FailoverMode::None;
+  std::string failover_member;       // FailoverMode::Member: the survivor's name
+  std::vector<std::byte> agent_key;  // empty: agent reports from this member are refused
+  std::vector<ProbeConfig> probes;
   bool operator==(const MemberConfig&) const = default;
+};
+
+// "198.51.100.2:5555" or "[2001:db8::2]:5555".
+struct Endpoint {
+  IpAddress address;
+  std::uint16_t port = 0;
+  bool operator==(const Endpoint&) const = default;
 };
 
 struct Config {
@@ -33,6 +71,7 @@ struct Config {
     redirect::UnsupportedClientPolicy unsupported_client =
         redirect::UnsupportedClientPolicy::NoProposalChosen;
     bool invalid_syntax_reply = false;
+    bool invalid_spi_reply = true;  // RFC 7296 §2.21.4, for clients of adopted addresses
     bool operator==(const Ike&) const = default;
   } ike;
   struct Steering {
@@ -41,6 +80,7 @@ struct Config {
     double load_factor = 1.25;
     unsigned load_window = 10;      // seconds
     std::uint32_t load_floor = 50;  // new clients per member per window before the bound engages
+    double load_margin = 0.1;  // agent-reported load: pass over members this far above the least
     bool operator==(const Steering&) const = default;
   } steering;
   struct Cookies {
@@ -70,6 +110,26 @@ struct Config {
     std::vector<dns::ClusterNameSpec> clusters;
     bool operator==(const Dns&) const = default;
   } dns;
+  struct Health {
+    health::ProbeTiming timing;          // defaults of every probe
+    std::vector<Endpoint> agent_listen;  // UDP, for agent reports; empty = none
+    Duration agent_max_age = std::chrono::seconds(5);
+    unsigned events = 1000;  // events kept in memory
+    bool operator==(const Health&) const = default;
+  } health;
+  struct Failover {
+    std::string interface;          // where adopted addresses are added on this host
+    std::vector<std::string> hook;  // argv run for claims and releases on members
+    Duration hook_timeout = std::chrono::seconds(5);
+    Duration fencing = std::chrono::seconds(5);
+    bool auto_failback = true;
+    Duration failback_hold = std::chrono::seconds(10);
+    unsigned ipv4_prefix = 24;  // prefix length of moved addresses
+    unsigned ipv6_prefix = 64;
+    unsigned announce_count = 3;
+    Duration announce_interval = std::chrono::milliseconds(200);
+    bool operator==(const Failover&) const = default;
+  } failover;
   struct Log {
     LogLevel level = LogLevel::Info;
     bool operator==(const Log&) const = default;

@@ -99,6 +99,21 @@ Apply number_above(double& out, double exclusive_min, double max) {
   };
 }
 
+// A duration given in (fractional) seconds.
+Apply seconds(Duration& out, double min, double max) {
+  return [&out, min, max](const toml::node& n) -> Reason {
+    double v = 0;
+    if (Reason r = number_above(v, -1, max)(n)) return r;
+    if (v < min) {
+      std::ostringstream s;
+      s << "must be >= " << min << " seconds (got " << v << ")";
+      return s.str();
+    }
+    out = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(v));
+    return std::nullopt;
+  };
+}
+
 Apply boolean(bool& out) {
   return [&out](const toml::node& n) -> Reason {
     const auto v = n.value_exact<bool>();
@@ -259,7 +274,8 @@ std::vector<Field> ike_fields(Config::Ike& c) {
            choice(c.unsupported_client, {{"drop", P::Drop},
                                          {"no-proposal-chosen", P::NoProposalChosen},
                                          {"temporary-failure", P::TemporaryFailure}})},
-          {"invalid_syntax_reply", boolean(c.invalid_syntax_reply)}};
+          {"invalid_syntax_reply", boolean(c.invalid_syntax_reply)},
+          {"invalid_spi_reply", boolean(c.invalid_spi_reply)}};
 }
 
 std::vector<Field> steering_fields(Config::Steering& c) {
@@ -267,7 +283,8 @@ std::vector<Field> steering_fields(Config::Steering& c) {
           {"ipv6_prefix", integer(c.ipv6_prefix, 1, 128)},
           {"load_factor", number_above(c.load_factor, 1.0, 100.0)},
           {"load_window", integer(c.load_window, 1, 3600)},
-          {"load_floor", integer(c.load_floor, 0, 100'000'000)}};
+          {"load_floor", integer(c.load_floor, 0, 100'000'000)},
+          {"load_margin", number_above(c.load_margin, -1, 1)}};
 }
 
 std::vector<Field> cookie_fields(Config::Cookies& c) {
@@ -333,12 +350,151 @@ std::vector<Field> dns_fields(Config::Dns& c, Errors& errors) {
           {"cluster", table_array(c.clusters, "dns.cluster", {"name"}, cluster_fields, errors)}};
 }
 
+// "192.0.2.1:5555" or "[2001:db8::1]:5555".
+std::optional<Endpoint> parse_endpoint(std::string_view s) {
+  const std::size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == s.size()) return std::nullopt;
+  std::string_view host = s.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  else if (host.find(':') != std::string_view::npos)
+    return std::nullopt;  // an IPv6 address needs brackets
+  const auto ip = IpAddress::parse(host);
+  unsigned port = 0;
+  for (char c : s.substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535) return std::nullopt;
+    port = port * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (!ip || port == 0 || port > 65535) return std::nullopt;
+  return Endpoint{*ip, static_cast<std::uint16_t>(port)};
+}
+
+Apply endpoint_list(std::vector<Endpoint>& out) {
+  return [&out](const toml::node& n) -> Reason {
+    std::vector<std::string> texts;
+    if (Reason r = string_list(texts)(n)) return r;
+    std::vector<Endpoint> parsed;
+    for (const std::string& t : texts) {
+      auto e = parse_endpoint(t);
+      if (!e) return "not an \"address:port\" or \"[address]:port\": " + t;
+      parsed.push_back(*e);
+    }
+    out = std::move(parsed);
+    return std::nullopt;
+  };
+}
+
+std::vector<Field> timing_fields(health::ProbeTiming& t) {
+  return {{"interval", seconds(t.interval_up, 0.01, 3600)},
+          {"interval_down", seconds(t.interval_down, 0.01, 3600)},
+          {"interval_transition", seconds(t.interval_transition, 0.01, 3600)},
+          {"timeout", seconds(t.timeout, 0.01, 600)},
+          {"rise", integer(t.rise, 1, 100)},
+          {"fall", integer(t.fall, 1, 100)},
+          {"jitter", number_above(t.jitter, -1, 0.5)}};
+}
+
+std::vector<Field> health_fields(Config::Health& c) {
+  std::vector<Field> fields = timing_fields(c.timing);
+  fields.push_back({"agent_listen", endpoint_list(c.agent_listen)});
+  fields.push_back({"agent_max_age", seconds(c.agent_max_age, 0.1, 3600)});
+  fields.push_back({"events", integer(c.events, 10, 1'000'000)});
+  return fields;
+}
+
+std::vector<Field> failover_fields(Config::Failover& c) {
+  return {{"interface", text(c.interface)},
+          {"hook", string_list(c.hook)},
+          {"hook_timeout", seconds(c.hook_timeout, 0.1, 600)},
+          {"fencing", seconds(c.fencing, 0, 3600)},
+          {"failback", choice(c.auto_failback, {{"auto", true}, {"manual", false}})},
+          {"failback_hold", seconds(c.failback_hold, 0, 86'400)},
+          {"ipv4_prefix", integer(c.ipv4_prefix, 1, 32)},
+          {"ipv6_prefix", integer(c.ipv6_prefix, 1, 128)},
+          {"announce_count", integer(c.announce_count, 0, 100)},
+          {"announce_interval", seconds(c.announce_interval, 0.01, 60)}};
+}
+
+std::vector<Field> probe_fields(ProbeConfig& p) {
+  using T = ProbeType;
+  std::vector<Field> fields = timing_fields(p.timing);
+  fields.push_back({"type", choice(p.type, {{"ike", T::Ike},
+                                            {"tcp", T::Tcp},
+                                            {"http", T::Http},
+                                            {"https", T::Https},
+                                            {"exec", T::Exec}})});
+  fields.push_back({"address", [&p](const toml::node& n) -> Reason {
+                      const auto v = n.value_exact<std::string>();
+                      const auto ip = v ? IpAddress::parse(*v) : std::nullopt;
+                      if (!ip) return "must be an IP address";
+                      p.address = ip;
+                      return std::nullopt;
+                    }});
+  fields.push_back({"port", integer(p.port, 1, 65535)});
+  fields.push_back({"path", text(p.path)});
+  fields.push_back({"host", text(p.host)});
+  fields.push_back({"expect_status", integer(p.expect_status, 100, 599)});
+  fields.push_back({"expect_body", text(p.expect_body)});
+  fields.push_back({"command", string_list(p.command)});
+  return fields;
+}
+
+// Hex text of at least 16 bytes.
+Apply hex_key(std::vector<std::byte>& out) {
+  return [&out](const toml::node& n) -> Reason {
+    const auto v = n.value_exact<std::string>();
+    if (v && v->empty()) {  // no key: no agent
+      out.clear();
+      return std::nullopt;
+    }
+    const auto digit = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    if (!v || v->size() % 2 != 0 || v->size() < 32 ||
+        !std::all_of(v->begin(), v->end(), [&](char c) { return digit(c) >= 0; }))
+      return "must be \"\" or an even number (>= 32) of hex digits";
+    out.clear();
+    for (std::size_t i = 0; i < v->size(); i += 2)
+      out.push_back(static_cast<std::byte>(digit((*v)[i]) * 16 + digit((*v)[i + 1])));
+    return std::nullopt;
+  };
+}
+
 std::vector<Field> process_fields(Config::Process& c) {
   return {{"user", text(c.user)}};
 }
 
-std::vector<Field> member_fields(MemberConfig& m) {
+Apply failover_mode(MemberConfig& m) {
+  return [&m](const toml::node& n) -> Reason {
+    using F = health::FailoverMode;
+    const auto v = n.value_exact<std::string>();
+    constexpr std::string_view kMember = "member:";
+    if (v && *v == "none")
+      m.failover = F::None;
+    else if (v && *v == "adopt")
+      m.failover = F::Adopt;
+    else if (v && *v == "least-loaded")
+      m.failover = F::LeastLoaded;
+    else if (v && v->starts_with(kMember) && v->size() > kMember.size()) {
+      m.failover = F::Member;
+      m.failover_member = v->substr(kMember.size());
+    } else {
+      return "must be \"none\", \"adopt\", \"least-loaded\" or \"member:<name>\"";
+    }
+    return std::nullopt;
+  };
+}
+
+std::vector<Field> member_fields(MemberConfig& m, const health::ProbeTiming& timing,
+                                 const std::string& prefix, Errors& errors) {
   using S = OperatorState;
+  auto probe_fields_of = [&timing](ProbeConfig& p, const std::string&) {
+    p.timing = timing;
+    return probe_fields(p);
+  };
   return {{"name",
            [&m](const toml::node& n) -> Reason {
              const auto v = n.value_exact<std::string>();
@@ -348,6 +504,16 @@ std::vector<Field> member_fields(MemberConfig& m) {
              return std::nullopt;
            }},
           {"addresses", address_list(m.addresses)},
+          {"host",
+           [&m](const toml::node& n) -> Reason {
+             const auto v = n.value_exact<std::string>();
+             if (!v || !is_hostname(*v)) return "must be a host name";
+             m.host = *v;
+             return std::nullopt;
+           }},
+          {"failover", failover_mode(m)},
+          {"agent_key", hex_key(m.agent_key)},
+          {"probe", table_array(m.probes, prefix + ".probe", {"type"}, probe_fields_of, errors)},
           {"gateway",
            [&m](const toml::node& n) -> Reason {
              const auto v = n.value_exact<std::string>();
@@ -364,6 +530,44 @@ std::vector<Field> member_fields(MemberConfig& m) {
                   {{"active", S::Active}, {"drain", S::Drain}, {"maintenance", S::Maintenance}})}};
 }
 
+// Checks one member's probes and failover settings against the rest of the configuration.
+void check_member(const toml::table& t, const std::string& prefix, const MemberConfig& m,
+                  const Config& config, Errors& errors) {
+  const toml::source_region& at = t.source();
+  if (!t.contains("addresses") && !t.contains("host"))
+    errors.add(at, prefix + ".addresses", "is required (or host)");
+  if (t.contains("addresses") && t.contains("host"))
+    errors.add(at, prefix + ".host", "give addresses or host, not both");
+  if (m.failover != health::FailoverMode::None) {
+    if (!m.host.empty())
+      errors.add(at, prefix + ".failover", "needs fixed addresses, not a host name");
+    if (m.failover == health::FailoverMode::Adopt && config.failover.interface.empty())
+      errors.add(at, prefix + ".failover", "\"adopt\" needs failover.interface");
+    if (m.failover != health::FailoverMode::Adopt && config.failover.hook.empty())
+      errors.add(at, prefix + ".failover", "moving addresses to members needs failover.hook");
+    if (m.failover == health::FailoverMode::Member &&
+        (m.failover_member == m.name ||
+         std::none_of(config.members.begin(), config.members.end(),
+                      [&](const MemberConfig& o) { return o.name == m.failover_member; })))
+      errors.add(at, prefix + ".failover", "no other member named \"" + m.failover_member + "\"");
+  }
+  for (std::size_t i = 0; i < m.probes.size(); ++i) {
+    const ProbeConfig& p = m.probes[i];
+    const std::string key = prefix + ".probe[" + std::to_string(i) + "]";
+    if (p.type == ProbeType::Exec && p.command.empty())
+      errors.add(at, key + ".command", "an exec probe needs a command");
+    if (p.type == ProbeType::Tcp && p.port == 0)
+      errors.add(at, key + ".port", "a tcp probe needs a port");
+    // After a move the address answers from its new owner: probing it would report the
+    // failed member up again.
+    const bool movable_target = !p.address || std::find(m.addresses.begin(), m.addresses.end(),
+                                                        *p.address) != m.addresses.end();
+    if (m.failover != health::FailoverMode::None && p.type != ProbeType::Exec && movable_target)
+      errors.add(at, key + ".address",
+                 "must be a fixed (management) address, not one that moves on failover");
+  }
+}
+
 void parse_members(const toml::node& node, Config& config, Errors& errors) {
   const toml::array* list = node.as_array();
   if (!list || !list->is_array_of_tables()) {
@@ -376,9 +580,8 @@ void parse_members(const toml::node& node, Config& config, Errors& errors) {
     const toml::table& t = *(*list)[i].as_table();
     const std::string prefix = "member[" + std::to_string(i) + "]";
     MemberConfig m;
-    apply_table(t, prefix, member_fields(m), errors);
-    for (const char* required : {"name", "addresses"})
-      if (!t.contains(required)) errors.add(t.source(), prefix + "." + required, "is required");
+    apply_table(t, prefix, member_fields(m, config.health.timing, prefix, errors), errors);
+    if (!t.contains("name")) errors.add(t.source(), prefix + ".name", "is required");
     if (!m.name.empty() && !names.insert(m.name).second)
       errors.add(t.source(), prefix + ".name", "duplicate member name \"" + m.name + "\"");
     for (const IpAddress& a : m.addresses)
@@ -387,6 +590,9 @@ void parse_members(const toml::node& node, Config& config, Errors& errors) {
                    "address " + a.to_string() + " belongs to another member too");
     config.members.push_back(std::move(m));
   }
+  for (std::size_t i = 0; i < list->size(); ++i)
+    check_member(*(*list)[i].as_table(), "member[" + std::to_string(i) + "]", config.members[i],
+                 config, errors);
 }
 
 }  // namespace
@@ -410,14 +616,13 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
       {"rate_limit", rate_limit_fields(config.rate_limit)},
       {"log", log_fields(config.log)},
       {"process", process_fields(config.process)},
-      {"dns", dns_fields(config.dns, errors)}};
-  bool members_seen = false;
+      {"dns", dns_fields(config.dns, errors)},
+      {"health", health_fields(config.health)},
+      {"failover", failover_fields(config.failover)}};
+  // Members last: their probes start from [health]'s timing, and failover checks need
+  // [failover].
   for (auto&& [key, node] : root) {
-    if (key.str() == "member") {
-      members_seen = true;
-      parse_members(node, config, errors);
-      continue;
-    }
+    if (key.str() == "member") continue;
     const std::string_view name = key.str();
     auto table =
         std::find_if(tables.begin(), tables.end(), [&](const auto& t) { return t.first == name; });
@@ -430,10 +635,13 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
       errors.add(node.source(), key.str(), "must be a table");
     }
   }
-  if (!members_seen) errors.add(root.source(), "member", "at least one [[member]] is required");
+  if (const toml::node* members = root.get("member"))
+    parse_members(*members, config, errors);
+  else
+    errors.add(root.source(), "member", "at least one [[member]] is required");
   // The zones, records and cluster names are checked by building them once.
   if (errors.empty() && config.dns.enabled) {
-    auto snapshot = build_dns_snapshot(config);
+    auto snapshot = build_dns_snapshot(config, initial_cluster_state(config, TimePoint{}));
     if (!snapshot)
       for (const std::string& e : snapshot.error())
         errors.add(root["dns"].node()->source(), "dns", e);
@@ -442,16 +650,25 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
   return config;
 }
 
-static std::vector<dns::MemberView> dns_members(const Config& config) {
+// A member's addresses in DNS: its own service addresses that no other holder answers on now
+// (moved ones are not handed out; after failback they are again).
+static std::vector<dns::MemberView> dns_members(const Config& config, const ClusterState& cluster) {
   std::vector<dns::MemberView> members;
-  for (const MemberConfig& m : config.members)
-    members.push_back({m.name, m.addresses, m.weight, m.state == OperatorState::Active, false});
+  for (std::size_t i = 0; i < config.members.size(); ++i) {
+    const MemberStatus& s = cluster.members[i];
+    std::vector<IpAddress> addresses;
+    for (const IpAddress& a : s.addresses)
+      if (std::find(s.moved_away.begin(), s.moved_away.end(), a) == s.moved_away.end())
+        addresses.push_back(a);
+    members.push_back({config.members[i].name, std::move(addresses), config.members[i].weight,
+                       steerable(s), s.transitioning});
+  }
   return members;
 }
 
 Result<std::shared_ptr<const dns::ZoneSnapshot>, std::vector<std::string>> build_dns_snapshot(
-    const Config& config) {
-  return dns::build_snapshot(config.dns.zones, config.dns.clusters, dns_members(config),
+    const Config& config, const ClusterState& cluster) {
+  return dns::build_snapshot(config.dns.zones, config.dns.clusters, dns_members(config, cluster),
                              config.ike.listen);
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "frontend/cluster_state.hpp"
 #include "frontend/config/config.hpp"
 
 namespace ikesteer::frontend {
@@ -17,9 +18,9 @@ using ConfigErrors = std::vector<std::string>;
 Result<Config, ConfigErrors> parse_config(std::string_view toml_text, std::string_view source_name);
 Result<Config, ConfigErrors> load_config(const std::string& path);
 
-// The DNS data of a configuration: its zones and cluster names over its members (eligible when
-// their operator state is active) and the front end's own addresses (ike.listen).
+// The DNS data of a configuration in a cluster state: its zones and cluster names over its
+// members (eligible when up) and the front end's own addresses (ike.listen).
 Result<std::shared_ptr<const dns::ZoneSnapshot>, std::vector<std::string>> build_dns_snapshot(
-    const Config& config);
+    const Config& config, const ClusterState& cluster);
 
 }  // namespace ikesteer::frontend

@@ -53,6 +53,7 @@ ResponderOptions plain() {
   o.cookies_enabled = false;
   o.reply_invalid_syntax = true;
   o.unsupported_client = UnsupportedClientPolicy::TemporaryFailure;
+  o.invalid_spi_reply = true;
   return o;
 }
 

@@ -85,6 +85,8 @@ SEEDS = {
     "nonce_max": message([(33, SA), (34, KE), (40, bytes(256)), notify(0x4016)]),
     "nonce_min": message([(33, SA), (34, KE), (40, bytes(16)), notify(0x4016)]),
     "ike_auth": init_request(exchange=35, mid=1),
+    "ike_auth_encrypted": message([(46, bytes(range(48)))], spi_r=bytes.fromhex("1122334455667788"),
+                                  exchange=35, mid=1),
     "qcd_notify_with_spi": init_request([notify(0x4023, b"\x33" * 16, proto=1, spi=b"\x44" * 4)]),
     "esp_4500": bytes.fromhex("00000001") + init_request(),
     "keepalive": b"\xff",

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "frontend/config/config_loader.hpp"
@@ -45,13 +46,10 @@ TEST_CASE("the documented example holds exactly the defaults") {
   cluster_defaults.name = "gw.vpn.example.";
   CHECK(example->dns.clusters[0] == cluster_defaults);
   REQUIRE(example->members.size() == 1);
-  CHECK(example->members[0] ==
-        MemberConfig{"m1",
-                     {*IpAddress::parse("198.51.100.11"), *IpAddress::parse("2001:db8::11")},
-                     "",
-                     1.0,
-                     0,
-                     OperatorState::Active});
+  MemberConfig m1;
+  m1.name = "m1";
+  m1.addresses = {*IpAddress::parse("198.51.100.11"), *IpAddress::parse("2001:db8::11")};
+  CHECK(example->members[0] == m1);
 }
 
 TEST_CASE("the embedded demo configuration is valid") {
@@ -147,7 +145,7 @@ TEST_CASE("members: required fields, duplicates and shared addresses") {
   auto e = errors_of("[[member]]\nweight = 2\n");
   CHECK(e.size() == 2);
   CHECK(e[0] == "t.toml:1:1: member[0].name: is required");
-  CHECK(e[1] == "t.toml:1:1: member[0].addresses: is required");
+  CHECK(e[1] == "t.toml:1:1: member[0].addresses: is required (or host)");
   e = errors_of(std::string(kMember) + std::string(kMember));
   REQUIRE(e.size() == 2);
   CHECK(e[0].ends_with("member[1].name: duplicate member name \"m1\""));
@@ -178,4 +176,88 @@ TEST_CASE("a missing file is an error, not a crash") {
   auto r = load_config("/nonexistent/ikesteer.toml");
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error()[0] == "/nonexistent/ikesteer.toml: cannot open the configuration file");
+}
+
+TEST_CASE("health and failover settings, and a member's probes inheriting [health]'s timing") {
+  auto c = parse_config(R"(
+[health]
+interval = 0.2
+fall = 3
+agent_listen = ["127.0.0.1:5555", "[::1]:5555"]
+[failover]
+hook = ["/usr/local/sbin/move", "--quiet"]
+fencing = 1.5
+failback = "manual"
+[[member]]
+name = "m1"
+addresses = ["198.51.100.11"]
+failover = "member:m2"
+agent_key = "00112233445566778899aabbccddeeff"
+  [[member.probe]]
+  type = "ike"
+  address = "192.0.2.11"
+  [[member.probe]]
+  type = "http"
+  address = "192.0.2.11"
+  path = "/health"
+  expect_body = "ok"
+  rise = 5
+[[member]]
+name = "m2"
+host = "gw2.example.net"
+)",
+                        "t.toml");
+  REQUIRE(c.has_value());
+  CHECK(c->health.timing.interval_up == std::chrono::milliseconds(200));
+  CHECK(c->health.agent_listen.size() == 2);
+  CHECK(c->health.agent_listen[1].port == 5555);
+  CHECK(c->failover.hook.size() == 2);
+  CHECK(c->failover.fencing == std::chrono::milliseconds(1500));
+  CHECK_FALSE(c->failover.auto_failback);
+  const MemberConfig& m1 = c->members[0];
+  CHECK(m1.failover == health::FailoverMode::Member);
+  CHECK(m1.failover_member == "m2");
+  CHECK(m1.agent_key.size() == 16);
+  REQUIRE(m1.probes.size() == 2);
+  CHECK(m1.probes[0].timing.interval_up == std::chrono::milliseconds(200));
+  CHECK(m1.probes[0].timing.fall == 3);
+  CHECK(m1.probes[1].type == ProbeType::Http);
+  CHECK(m1.probes[1].timing.rise == 5);
+  CHECK(m1.probes[1].timing.fall == 3);
+  CHECK(c->members[1].host == "gw2.example.net");
+  CHECK(c->members[1].addresses.empty());
+}
+
+TEST_CASE("failover settings that cannot work are refused at start, naming line and key") {
+  const auto errors = errors_of(R"(
+[[member]]
+name = "m1"
+addresses = ["198.51.100.11"]
+failover = "adopt"
+  [[member.probe]]
+  type = "ike"
+[[member]]
+name = "m2"
+addresses = ["198.51.100.12"]
+failover = "member:m9"
+[[member]]
+name = "m3"
+host = "gw3.example.net"
+addresses = ["198.51.100.13"]
+  [[member.probe]]
+  type = "exec"
+)");
+  const auto has = [&](std::string_view needle) {
+    return std::any_of(errors.begin(), errors.end(),
+                       [&](const std::string& e) { return e.find(needle) != std::string::npos; });
+  };
+  CHECK(has("t.toml:2:1: member[0].failover: \"adopt\" needs failover.interface"));
+  CHECK(has("member[0].probe[0].address: must be a fixed (management) address"));
+  CHECK(has("member[1].failover: moving addresses to members needs failover.hook"));
+  CHECK(has("member[1].failover: no other member named \"m9\""));
+  CHECK(has("member[2].host: give addresses or host, not both"));
+  CHECK(has("member[2].probe[0].command: an exec probe needs a command"));
+  CHECK(errors_of("[health]\nagent_listen = [\"2001:db8::1:5\"]\n" + std::string(kMember))[0] ==
+        "t.toml:2:16: health.agent_listen: not an \"address:port\" or \"[address]:port\": "
+        "2001:db8::1:5");
 }

@@ -30,6 +30,15 @@ addresses = ["198.51.100.13"]
 gateway = "m3.vpn.example"
 )";
 
+// Steering over the configuration's members in their start-up state (no checks: up, or what
+// the operator says), optionally changed by `edit`.
+MemberSteering steering_for(std::shared_ptr<const Config> config,
+                            void (*edit)(ClusterState&) = nullptr) {
+  ClusterState cluster = initial_cluster_state(*config, TimePoint{});
+  if (edit) edit(cluster);
+  return MemberSteering(std::move(config), std::make_shared<const ClusterState>(cluster), 1);
+}
+
 IpAddress ip(const char* s) {
   return *IpAddress::parse(s);
 }
@@ -37,7 +46,7 @@ IpAddress ip(const char* s) {
 }  // namespace
 
 TEST_CASE("a client is sent to its member's address in its own family, or the FQDN") {
-  MemberSteering s(config_with(kThree), 1);
+  MemberSteering s = steering_for(config_with(kThree));
   const TimePoint now{};
   std::map<std::string, int> seen;
   for (int i = 1; i < 200; ++i) {
@@ -60,14 +69,14 @@ TEST_CASE("a client is sent to its member's address in its own family, or the FQ
 TEST_CASE("the same client gets the same member; clients in one prefix share it") {
   auto config = parse_config(kThree + "[steering]\nipv4_prefix = 24\n", "t.toml");
   REQUIRE(config.has_value());
-  MemberSteering s(std::make_shared<const Config>(std::move(config).value()), 1);
+  MemberSteering s = steering_for(std::make_shared<const Config>(std::move(config).value()));
   const auto first = s.select(ip("203.0.113.7"), std::nullopt, TimePoint{});
   CHECK(s.select(ip("203.0.113.7"), std::nullopt, TimePoint{}) == first);
   CHECK(s.select(ip("203.0.113.200"), std::nullopt, TimePoint{}) == first);
 }
 
 TEST_CASE("drained and maintenance members get no clients") {
-  MemberSteering s(config_with(R"(
+  MemberSteering s = steering_for(config_with(R"(
 [[member]]
 name = "m1"
 addresses = ["198.51.100.11"]
@@ -79,8 +88,7 @@ addresses = ["198.51.100.12"]
 name = "m3"
 addresses = ["198.51.100.13"]
 state = "maintenance"
-)"),
-                   1);
+)"));
   for (int i = 1; i < 100; ++i) {
     const auto id = s.select(ip(("203.0.113." + std::to_string(i)).c_str()), std::nullopt, {});
     REQUIRE(id.has_value());
@@ -89,16 +97,14 @@ state = "maintenance"
 }
 
 TEST_CASE("no eligible member: no redirect target") {
-  MemberSteering s(
-      config_with(
-          "[[member]]\nname = \"m1\"\naddresses = [\"198.51.100.11\"]\nstate = \"drain\"\n"),
-      1);
+  MemberSteering s = steering_for(config_with(
+      "[[member]]\nname = \"m1\"\naddresses = [\"198.51.100.11\"]\nstate = \"drain\"\n"));
   CHECK_FALSE(s.select(ip("203.0.113.1"), std::nullopt, {}).has_value());
   CHECK_FALSE(s.last_decision().has_value());
 }
 
 TEST_CASE("a client is not sent back to the member it was redirected from") {
-  MemberSteering s(config_with(kThree), 1);
+  MemberSteering s = steering_for(config_with(kThree));
   const IpAddress client = ip("203.0.113.9");
   const auto owner = s.select(client, std::nullopt, {});
   REQUIRE(owner.has_value());
@@ -109,4 +115,59 @@ TEST_CASE("a client is not sent back to the member it was redirected from") {
   REQUIRE(other.has_value());
   CHECK(s.last_decision()->member != owner_index);
   CHECK(s.last_decision()->reason == health::PickReason::AvoidedRedirectedFrom);
+}
+
+TEST_CASE("a member the monitor finds down gets no clients; its clients move, others stay") {
+  const auto config = config_with(kThree);
+  MemberSteering before = steering_for(config);
+  MemberSteering after =
+      steering_for(config, [](ClusterState& c) { c.members[0].state = health::MemberState::Down; });
+  int moved = 0;
+  for (int i = 1; i < 200; ++i) {
+    const IpAddress client = ip(("203.0.113." + std::to_string(i)).c_str());
+    REQUIRE(before.select(client, std::nullopt, {}).has_value());
+    REQUIRE(after.select(client, std::nullopt, {}).has_value());
+    const std::size_t was = before.last_decision()->member;
+    const std::size_t now = after.last_decision()->member;
+    CHECK(now != 0);
+    if (was == 0)
+      ++moved;
+    else
+      CHECK(now == was);
+  }
+  CHECK(moved > 0);
+}
+
+TEST_CASE("unknown members (no verdict yet) get no clients") {
+  MemberSteering s = steering_for(config_with(kThree), [](ClusterState& c) {
+    for (auto& m : c.members) m.state = health::MemberState::Unknown;
+  });
+  CHECK_FALSE(s.select(ip("203.0.113.1"), std::nullopt, {}).has_value());
+}
+
+TEST_CASE("a member reporting a load well above the least loaded one's is passed over") {
+  MemberSteering s = steering_for(config_with(kThree), [](ClusterState& c) {
+    c.members[0].load = 0.9;
+    c.members[1].load = 0.2;
+    c.members[2].load = 0.25;  // within the default margin (0.1) of m2
+  });
+  std::map<std::size_t, int> seen;
+  for (int i = 1; i < 200; ++i) {
+    REQUIRE(s.select(ip(("203.0.113." + std::to_string(i)).c_str()), std::nullopt, {}));
+    ++seen[s.last_decision()->member];
+  }
+  CHECK(seen.count(0) == 0);
+  CHECK(seen[1] > 0);
+  CHECK(seen[2] > 0);
+}
+
+TEST_CASE("an agent-reported capacity replaces the configured one") {
+  MemberSteering s = steering_for(config_with(kThree), [](ClusterState& c) {
+    for (auto& m : c.members) m.capacity = 1;  // one new client per second each
+  });
+  // Window 10 s: 10 assignments each, then everyone is full.
+  int placed = 0;
+  for (int i = 1; i < 100; ++i)
+    if (s.select(ip(("203.0.113." + std::to_string(i)).c_str()), std::nullopt, {})) ++placed;
+  CHECK(placed == 30);
 }

@@ -283,5 +283,35 @@ TEST_CASE("below the load floor a retransmitting client keeps its member") {
   CHECK(strict.pick(key.span(), std::nullopt, kT0).reason == PickReason::LoadSpill);
 }
 
+TEST_CASE("members reporting a load well above the least loaded one's are passed over") {
+  Selector s = make_selector({{"gw-a", 1, 0, true, 0.8},
+                              {"gw-b", 1, 0, true, 0.3},
+                              {"gw-c", 1, 0, true, 0.35},
+                              {"gw-d", 1, 0, true}});  // no report: never passed over for load
+  std::vector<int> seen(4);
+  bool spilled = false;
+  for (std::uint32_t i = 0; i < 400; ++i) {
+    const Pick p = s.pick(prefix_key(i).span(), std::nullopt, kT0);
+    REQUIRE(p.member.has_value());
+    ++seen[*p.member];
+    spilled |= p.reason == PickReason::ReportedLoadSpill;
+  }
+  CHECK(seen[0] == 0);
+  CHECK(seen[1] > 0);
+  CHECK(seen[2] > 0);
+  CHECK(seen[3] > 0);
+  CHECK(spilled);
+}
+
+TEST_CASE("when only heavily loaded members can take a client, they take it") {
+  // gw-b (least loaded) is avoided: gw-a, reporting far more, still gets the client.
+  Selector s = make_selector({{"gw-a", 1, 0, true, 0.9}, {"gw-b", 1, 0, true, 0.1}});
+  for (std::uint32_t i = 0; i < 50; ++i) {
+    const Pick p = s.pick(prefix_key(i).span(), 1, kT0);
+    REQUIRE(p.member.has_value());
+    CHECK(*p.member == 0);
+  }
+}
+
 }  // namespace
 }  // namespace ikesteer::health

@@ -431,6 +431,100 @@ TEST_CASE("drop: RateLimited applies to every reply kind") {
   f.check_counters_balance();
 }
 
+// --- INVALID_IKE_SPI (adopt mode) ---------------------------------------------------------
+
+ResponderOptions invalid_spi() {
+  ResponderOptions o = no_cookies();
+  o.invalid_spi_reply = true;
+  return o;
+}
+
+// A request of an established IKE SA: SPIr set, Message ID 1, an SK payload first.
+Bytes sa_request(std::uint8_t exchange = 35, std::size_t sk_size = 48, std::uint8_t sk_type = 46) {
+  test::Header h;
+  h.spi_r = 0x1122334455667788ULL;
+  h.exchange = exchange;
+  h.message_id = 1;
+  return test::build(h, {test::raw(sk_type, Bytes(sk_size, std::byte{0xe5}))});
+}
+
+TEST_CASE("INVALID_IKE_SPI answers requests of IKE SAs we do not have (RFC 7296 2.21.4)") {
+  Fixture f(invalid_spi());
+  SUBCASE("IKE_AUTH: same SPIs, Message ID and exchange, R set, no data") {
+    const Verdict v = f.handle(sa_request());
+    check_reply(f, v, ReplyKind::InvalidIkeSpi);
+    CHECK(to_bytes(v.bytes) == hex("8a3c5e7f0b1d2e4f 1122334455667788 29 20 23 20 00000001 00000024"
+                                   "00 00 00 08 00 00 00 04"));
+  }
+  SUBCASE("INFORMATIONAL (DPD) on 4500: marker in, marker out") {
+    const Verdict v = f.handle(with_marker(sa_request(37)), true);
+    check_reply(f, v, ReplyKind::InvalidIkeSpi);
+    CHECK(to_bytes(v.bytes) ==
+          with_marker(hex("8a3c5e7f0b1d2e4f 1122334455667788 29 20 25 20 00000001 00000024"
+                          "00 00 00 08 00 00 00 04")));
+  }
+  SUBCASE("CREATE_CHILD_SA") {
+    check_reply(f, f.handle(sa_request(36)), ReplyKind::InvalidIkeSpi);
+  }
+  SUBCASE("a fragment (SKF, RFC 7383)") {
+    check_reply(f, f.handle(sa_request(35, 48, 53)), ReplyKind::InvalidIkeSpi);
+  }
+  SUBCASE("never larger than the request: a 36-octet request gets 36 octets") {
+    check_reply(f, f.handle(sa_request(35, 4)), ReplyKind::InvalidIkeSpi);
+  }
+  CHECK(f.selector.calls == 0);
+}
+
+TEST_CASE("INVALID_IKE_SPI is never sent for what it must not answer") {
+  Fixture f(invalid_spi());
+  SUBCASE("a response (RFC 7296 2.21.4: MUST NOT respond)") {
+    Bytes b = sa_request();
+    b[19] = std::byte{kFlagResponse};
+    check_drop(f, f.handle(b), DropReason::IsResponse);
+  }
+  SUBCASE("our own INVALID_IKE_SPI sent back") {
+    Fixture g(invalid_spi());
+    const Bytes reply = to_bytes(g.handle(sa_request()).bytes);
+    check_drop(f, f.handle(reply), DropReason::IsResponse);
+  }
+  SUBCASE("a request to start an IKE SA, even with SPIr or Message ID set") {
+    Bytes b = hex(test::kInitRequest);
+    b[15] = std::byte{1};
+    check_drop(f, f.handle(b), DropReason::NotInitial);
+  }
+  SUBCASE("IKE_SESSION_RESUME with Message ID 1") {
+    Bytes b = hex(test::kResumeRequest);
+    b[23] = std::byte{1};
+    check_drop(f, f.handle(b), DropReason::NotInitial);
+  }
+  SUBCASE("not encrypted: no IKE SA sends that") {
+    test::Header h;
+    h.spi_r = 7;
+    h.exchange = 37;
+    h.message_id = 2;
+    check_drop(f, f.handle(test::build(h, {test::notify(NotifyType::InitialContact)})),
+               DropReason::NotInitial);
+  }
+  SUBCASE("shorter than the answer would be") {
+    check_drop(f, f.handle(sa_request(35, 3)), DropReason::NotInitial);
+  }
+  SUBCASE("disabled (the default)") {
+    Fixture g;
+    check_drop(g, g.handle(sa_request()), DropReason::NotInitial);
+  }
+}
+
+TEST_CASE("INVALID_IKE_SPI spends the per-prefix reply budget") {
+  PrefixRateLimiterOptions limits;
+  limits.rate = 1;
+  limits.burst = 1;
+  limits.buckets = 64;
+  Fixture f(invalid_spi(), limits);
+  CHECK(f.handle(sa_request()).kind == ReplyKind::InvalidIkeSpi);
+  check_drop(f, f.handle(sa_request()), DropReason::RateLimited);
+  CHECK(f.handle(hex(test::kInitRequest)).drop == DropReason::RateLimited);
+}
+
 // --- framing, determinism, cookies ---------------------------------------------------------
 
 TEST_CASE("UDP 4500: marker in, marker out") {
@@ -580,6 +674,7 @@ TEST_CASE("counter names for the metrics export") {
   CHECK(to_string(DropReason::RateLimited) == "rate_limited");
   CHECK(to_string(ReplyKind::Redirect) == "redirect");
   CHECK(to_string(ReplyKind::TicketNack) == "ticket_nack");
+  CHECK(to_string(ReplyKind::InvalidIkeSpi) == "invalid_ike_spi");
   CHECK(to_string(DropReason::Count) == "unknown");
   for (std::size_t i = 0; i < static_cast<std::size_t>(DropReason::Count); ++i)
     CHECK_FALSE(to_string(static_cast<DropReason>(i)).empty());

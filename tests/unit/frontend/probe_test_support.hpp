@@ -1,0 +1,96 @@
+// Loopback peers for the probe tests, each on a thread of its own with blocking sockets, and a
+// libuv loop that runs until a probe has answered.
+#pragma once
+
+#include <openssl/ssl.h>
+#include <uv.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "frontend/probes/probe.hpp"
+
+namespace ikesteer::frontend::test {
+
+using Bytes = std::vector<std::byte>;
+
+// A libuv loop for one test; closing it checks that every handle was closed.
+class TestLoop {
+ public:
+  TestLoop();
+  ~TestLoop();
+  TestLoop(const TestLoop&) = delete;
+  TestLoop& operator=(const TestLoop&) = delete;
+  uv_loop_t* get() { return &loop_; }
+
+  // Starts one attempt, checks the callback did not run inside run(), and runs the loop until
+  // it has (at most 10 s).
+  ProbeResult run(Probe& probe);
+  // Runs the loop until nothing is left to do (handles closed, work done).
+  void drain();
+
+ private:
+  uv_loop_t loop_{};
+};
+
+// A UDP peer on 127.0.0.1: `answer` turns each datagram into the datagrams sent back.
+class UdpPeer {
+ public:
+  using Answer = std::function<std::vector<Bytes>(std::span<const std::byte>)>;
+  explicit UdpPeer(Answer answer);
+  ~UdpPeer();
+  std::uint16_t port() const { return port_; }
+  std::vector<Bytes> received() const;
+
+ private:
+  void serve();
+  Answer answer_;
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mutex_;
+  std::vector<Bytes> received_;
+  std::thread thread_;
+};
+
+// A TCP port on 127.0.0.1 with nothing listening on it (bound, then closed).
+std::uint16_t closed_tcp_port();
+
+// An HTTP(S) server on 127.0.0.1: reads a request head, writes `response`, closes. With
+// `silent` it accepts and never answers.
+class HttpPeer {
+ public:
+  struct Options {
+    std::string response;
+    bool tls = false;  // with a self-signed certificate made at start
+    bool silent = false;
+  };
+  explicit HttpPeer(Options options);
+  ~HttpPeer();
+  std::uint16_t port() const { return port_; }
+  std::string last_request() const;
+  std::string last_sni() const;
+
+ private:
+  void serve();
+  void handle(int fd);
+  Options options_;
+  SSL_CTX* tls_ = nullptr;
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mutex_;
+  std::string request_;
+  std::string sni_;
+  std::thread thread_;
+};
+
+}  // namespace ikesteer::frontend::test

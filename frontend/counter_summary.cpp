@@ -73,4 +73,12 @@ std::string summary(const DnsCounters& t) {
   return line;
 }
 
+std::string summary(const HealthCounters& c) {
+  std::string line = "probes_ok=" + std::to_string(c.probes_ok);
+  append(line, "probes_failed", c.probes_failed);
+  append(line, "agent_admitted", c.agent_admitted);
+  append_all<health::AgentReject>(line, "agent_rejected.", c.agent_rejected);
+  return line;
+}
+
 }  // namespace ikesteer::frontend

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "frontend/dns_handler.hpp"
+#include "frontend/health_monitor.hpp"
 #include "frontend/ike_handler.hpp"
 #include "frontend/udp_worker.hpp"
 
@@ -21,5 +22,6 @@ DnsCounters sum(std::span<const DnsCounters> parts);
 
 std::string summary(const IkeTotals& totals);
 std::string summary(const DnsCounters& totals);
+std::string summary(const HealthCounters& counters);
 
 }  // namespace ikesteer::frontend

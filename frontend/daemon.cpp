@@ -2,6 +2,7 @@
 
 #include <uv.h>
 
+#include <csignal>
 #include <exception>
 #include <thread>
 
@@ -225,6 +226,7 @@ class Daemon {
     std::vector<UdpWorkerCounters> transport;
     for (auto& w : workers_) transport.push_back(w->counters());
     log(LogLevel::Info, "ike", "counters", {{"totals", summary(sum(ike, transport))}});
+    log(LogLevel::Info, "health", "counters", {{"totals", summary(monitor_.counters())}});
     if (!dns_tcp_) return;
     std::vector<DnsCounters> dns{dns_tcp_->counters()};
     for (auto& h : dns_handlers_) dns.push_back(h->counters());
@@ -248,6 +250,8 @@ class Daemon {
 
 int run_daemon(DaemonOptions options) {
   set_log_level(options.config.log.level);
+  // A peer closing a TCP connection (DNS, health probes) must be an error code, not a signal.
+  std::signal(SIGPIPE, SIG_IGN);
   // Start-up failures (no entropy, a libuv error) end the process with a reason, not abort().
   try {
     return Daemon(std::move(options.config_path),

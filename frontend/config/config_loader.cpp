@@ -543,6 +543,12 @@ void check_member(const toml::table& t, const std::string& prefix, const MemberC
       errors.add(at, prefix + ".failover", "needs fixed addresses, not a host name");
     if (m.failover == health::FailoverMode::Adopt && config.failover.interface.empty())
       errors.add(at, prefix + ".failover", "\"adopt\" needs failover.interface");
+    // Adding addresses and announcing them needs CAP_NET_ADMIN and CAP_NET_RAW, which the
+    // switch to process.user gives up.
+    if (m.failover == health::FailoverMode::Adopt && !config.process.user.empty())
+      errors.add(at, prefix + ".failover",
+                 "\"adopt\" cannot work with process.user (it needs CAP_NET_ADMIN and "
+                 "CAP_NET_RAW); run with those capabilities instead");
     if (m.failover != health::FailoverMode::Adopt && config.failover.hook.empty())
       errors.add(at, prefix + ".failover", "moving addresses to members needs failover.hook");
     if (m.failover == health::FailoverMode::Member &&

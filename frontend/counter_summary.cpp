@@ -1,5 +1,7 @@
 #include "frontend/counter_summary.hpp"
 
+#include "health/agent_report.hpp"
+
 namespace ikesteer::frontend {
 namespace {
 

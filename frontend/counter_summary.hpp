@@ -6,7 +6,7 @@
 #include <string>
 
 #include "frontend/dns_handler.hpp"
-#include "frontend/health_monitor.hpp"
+#include "frontend/health_counters.hpp"
 #include "frontend/ike_handler.hpp"
 #include "frontend/udp_worker.hpp"
 

@@ -14,6 +14,8 @@
 #include "frontend/health_monitor.hpp"
 #include "frontend/ike_handler.hpp"
 #include "frontend/log.hpp"
+#include "frontend/operator_overrides.hpp"
+#include "frontend/operator_side.hpp"
 #include "frontend/privileges.hpp"
 #include "frontend/shared_state.hpp"
 #include "frontend/udp_worker.hpp"
@@ -85,15 +87,23 @@ bool needs_restart(const Config& running, const Config& next) {
 
 class Daemon {
  public:
-  Daemon(std::string path, const std::shared_ptr<const Config>& config)
+  // `file_config`: as validated from the file; `overrides`: the operators' changes on top.
+  Daemon(std::string path, std::string version, Config file_config, OperatorOverrides overrides)
       : path_(std::move(path)),
-        config_(config),
-        shared_(published(config, std::make_shared<const ClusterState>(
-                                      initial_cluster_state(*config, Clock::now())))),
-        events_(config->health.events),
-        monitor_(uv_default_loop(), events_, [this](std::shared_ptr<const ClusterState> cluster) {
-          shared_.publish(published(config_, std::move(cluster)));
-        }) {}
+        version_(std::move(version)),
+        overrides_(std::move(overrides)),
+        file_config_(std::move(file_config)),
+        config_(std::make_shared<const Config>(overrides_.apply(file_config_))),
+        shared_(published(config_, std::make_shared<const ClusterState>(
+                                       initial_cluster_state(*config_, Clock::now())))),
+        events_(config_->health.events),
+        monitor_(uv_default_loop(), events_,
+                 [this](std::shared_ptr<const ClusterState> cluster) {
+                   shared_.publish(published(config_, std::move(cluster)));
+                 }),
+        operator_side_(uv_default_loop(), {shared_, events_, monitor_, [this] { return totals(); },
+                                           [this] { return ike_counters(); },
+                                           [this](const OperatorAction& a) { return apply(a); }}) {}
 
   int run() {
     const auto config = config_;
@@ -122,6 +132,10 @@ class Daemon {
         log(LogLevel::Error, "dns", "cannot listen", {{"error", bound.error()}});
         return 1;
       }
+    }
+    if (auto started = operator_side_.start(config->http, version_); !started) {
+      log(LogLevel::Error, "http", "cannot listen", {{"error", started.error()}});
+      return 1;
     }
     if (!config->process.user.empty()) {
       if (auto dropped = drop_privileges(config->process.user); !dropped) {
@@ -199,16 +213,64 @@ class Daemon {
       next->cookies.secret_lifetime = running->cookies.secret_lifetime;
     }
     set_log_level(next->log.level);
-    config_ = std::make_shared<const Config>(std::move(next).value());
-    events_.set_capacity(config_->health.events);
+    file_config_ = std::move(next).value();
+    events_.set_capacity(file_config_.health.events);
+    take_effect();
+    events_.add(LogLevel::Info, "cfg", "reload", "", "configuration reloaded", {{"file", path_}});
+  }
+
+  // The file's configuration with the operators' overrides, for the monitor and the loops.
+  void take_effect() {
+    config_ = std::make_shared<const Config>(overrides_.apply(file_config_));
     if (auto configured = monitor_.configure(config_); !configured)
       log(LogLevel::Error, "health", "agent reports not received", {{"error", configured.error()}});
     shared_.publish(published(config_, monitor_.state()));
-    events_.add(LogLevel::Info, "cfg", "reload", "", "configuration reloaded", {{"file", path_}});
+  }
+
+  // An operator's write action from the API (on the main loop).
+  ActionOutcome apply(const OperatorAction& a) {
+    using K = OperatorAction::Kind;
+    const auto& members = config_->members;
+    if (std::none_of(members.begin(), members.end(),
+                     [&](const MemberConfig& m) { return m.name == a.member; }))
+      return {false, 404, "no member named \"" + a.member + "\""};
+    std::string what;
+    switch (a.kind) {
+      case K::Drain:
+      case K::Undrain:
+      case K::Maintenance: {
+        const OperatorState state = a.kind == K::Drain         ? OperatorState::Drain
+                                    : a.kind == K::Maintenance ? OperatorState::Maintenance
+                                                               : OperatorState::Active;
+        overrides_.set_state(a.member, state);
+        what = std::string(health::to_string(state));
+        break;
+      }
+      case K::SetWeight:
+        if (!(a.weight > 0 && a.weight <= 1e6))
+          return {false, 400, "weight must be > 0 and <= 1e6"};
+        overrides_.set_weight(a.member, a.weight);
+        what = "weight " + std::to_string(a.weight);
+        break;
+      case K::FailBack:
+        monitor_.fail_back(a.member);
+        what = "failback";
+        break;
+    }
+    std::string message = "member " + a.member + ": " + what;
+    if (a.kind != K::FailBack) {
+      take_effect();
+      if (auto saved = overrides_.save(); !saved)
+        message += " (not persisted: " + saved.error() + ")";
+    }
+    events_.add(LogLevel::Info, "operator", "operator_action", a.member, "operator: " + message,
+                {{"member", a.member}, {"action", what}, {"who", a.who}, {"why", a.why}});
+    return {true, 200, message};
   }
 
   void stop() {
     log(LogLevel::Info, "ike", "stopping");
+    operator_side_.stop();
     for (auto& w : workers_) w->stop();
     if (dns_tcp_) dns_tcp_->close();
     monitor_.stop();
@@ -219,25 +281,52 @@ class Daemon {
       uv_close(h, nullptr);
   }
 
-  // One line per protocol with every non-zero counter summed over the loops.
-  void log_stats() {
+  std::vector<IkeCounters> ike_counters() const {
     std::vector<IkeCounters> ike;
     for (auto& h : ike_handlers_) ike.push_back(h->counters());
+    return ike;
+  }
+
+  // Every counter summed over the loops; from any thread.
+  Totals totals() const {
+    Totals t;
+    const std::vector<IkeCounters> ike = ike_counters();
     std::vector<UdpWorkerCounters> transport;
     for (auto& w : workers_) transport.push_back(w->counters());
-    log(LogLevel::Info, "ike", "counters", {{"totals", summary(sum(ike, transport))}});
-    log(LogLevel::Info, "health", "counters", {{"totals", summary(monitor_.counters())}});
-    if (!dns_tcp_) return;
-    std::vector<DnsCounters> dns{dns_tcp_->counters()};
-    for (auto& h : dns_handlers_) dns.push_back(h->counters());
-    log(LogLevel::Info, "dns", "counters", {{"totals", summary(sum(dns))}});
+    t.ike = sum(ike, transport);
+    const auto config = shared_.current().config;  // not config_: this runs on any thread
+    t.redirects_per_member.resize(config->members.size());
+    for (const IkeCounters& loop : ike) {
+      if (loop.config != config) continue;  // counted under a member list since replaced
+      for (std::size_t i = 0; i < loop.redirects_per_member.size(); ++i)
+        t.redirects_per_member[i] += loop.redirects_per_member[i];
+    }
+    if (dns_tcp_) {
+      std::vector<DnsCounters> dns{dns_tcp_->counters()};
+      for (auto& h : dns_handlers_) dns.push_back(h->counters());
+      t.dns = sum(dns);
+    }
+    t.health = monitor_.report().counters;
+    return t;
+  }
+
+  // One line per protocol with every non-zero counter summed over the loops.
+  void log_stats() {
+    const Totals t = totals();
+    log(LogLevel::Info, "ike", "counters", {{"totals", summary(t.ike)}});
+    log(LogLevel::Info, "health", "counters", {{"totals", summary(t.health)}});
+    if (dns_tcp_) log(LogLevel::Info, "dns", "counters", {{"totals", summary(t.dns)}});
   }
 
   std::string path_;
-  std::shared_ptr<const Config> config_;  // the running configuration
+  std::string version_;
+  OperatorOverrides overrides_;
+  Config file_config_;                    // as the file says
+  std::shared_ptr<const Config> config_;  // running: the file plus the operators' overrides
   SharedState shared_;
   EventLog events_;
   HealthMonitor monitor_;
+  OperatorSide operator_side_;
   std::vector<std::unique_ptr<IkeHandler>> ike_handlers_;  // one per loop
   std::vector<std::unique_ptr<DnsHandler>> dns_handlers_;  // one per loop when DNS is on
   std::unique_ptr<DnsTcpServer> dns_tcp_;
@@ -254,8 +343,13 @@ int run_daemon(DaemonOptions options) {
   std::signal(SIGPIPE, SIG_IGN);
   // Start-up failures (no entropy, a libuv error) end the process with a reason, not abort().
   try {
-    return Daemon(std::move(options.config_path),
-                  std::make_shared<const Config>(std::move(options.config)))
+    auto overrides = OperatorOverrides::load(options.config.health.state_file);
+    if (!overrides) {
+      log(LogLevel::Error, "cfg", "cannot read the state file", {{"error", overrides.error()}});
+      return 1;
+    }
+    return Daemon(std::move(options.config_path), std::move(options.version),
+                  std::move(options.config), std::move(overrides).value())
         .run();
   } catch (const std::exception& e) {
     log(LogLevel::Error, "ike", "cannot start", {{"error", e.what()}});

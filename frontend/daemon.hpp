@@ -12,6 +12,7 @@ namespace ikesteer::frontend {
 struct DaemonOptions {
   std::string config_path;  // re-read on SIGHUP; empty for the embedded demo configuration
   Config config;            // already validated
+  std::string version;      // shown by the API and metrics
 };
 
 // Runs until SIGTERM or SIGINT; returns the process exit status.

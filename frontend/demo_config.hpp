@@ -1,6 +1,7 @@
 // The embedded configuration of `ikesteer --demo`: loopback only, three members with
 // documentation addresses, one of them an FQDN identity, debug logs so every decision shows,
-// and DNS for vpn.example on port 10053 (53 is often taken by a local resolver).
+// DNS for vpn.example on port 10053 (53 is often taken by a local resolver), and the operator
+// side (dashboard, API, metrics) on http://127.0.0.1:8080/ with a demo token.
 #pragma once
 
 #include <string_view>
@@ -17,6 +18,10 @@ threads = 1
 
 [log]
 level = "debug"
+
+[http]
+listen = ["127.0.0.1:8080"]
+token = "demo-token"
 
 [dns]
 listen = ["127.0.0.1", "::1"]

@@ -96,6 +96,23 @@ std::vector<std::pair<IpAddress, health::Holder>> FailoverExecutor::holders() co
   return out;
 }
 
+std::vector<AddressStatus> FailoverExecutor::report() const {
+  using Phase = health::FailoverPlanner::Phase;
+  static constexpr std::string_view kPhases[] = {"home",      "releasing", "fencing", "claiming",
+                                                 "verifying", "away",      "stranded"};
+  static_assert(std::size(kPhases) == static_cast<std::size_t>(Phase::Stranded) + 1);
+  std::vector<AddressStatus> out;
+  if (!planner_) return out;
+  for (std::size_t i = 0; i < planner_->addresses().size(); ++i) {
+    const auto& a = planner_->addresses()[i];
+    const auto& s = planner_->status(i);
+    out.push_back({a.address, holder_name(a.home),
+                   s.owner == health::kNobody ? std::string() : holder_name(s.owner),
+                   std::string(kPhases[static_cast<std::size_t>(s.phase)]), s.verified, s.reason});
+  }
+  return out;
+}
+
 std::string FailoverExecutor::holder_name(health::Holder h) const {
   if (h == health::kFrontend) return "frontend";
   if (h == health::kNobody) return "nobody";

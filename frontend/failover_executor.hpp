@@ -16,6 +16,7 @@
 
 #include "frontend/actions/address_mover.hpp"
 #include "frontend/config/config.hpp"
+#include "frontend/control_plane.hpp"
 #include "frontend/event_log.hpp"
 #include "frontend/probes/probe.hpp"
 #include "health/failover_planner.hpp"
@@ -38,6 +39,8 @@ class FailoverExecutor {
   std::vector<IpAddress> moved_away() const;
   // Who holds each movable address now: a member index, health::kFrontend or health::kNobody.
   std::vector<std::pair<IpAddress, health::Holder>> holders() const;
+  // The same, for operators: names, phase, verification, reason.
+  std::vector<AddressStatus> report() const;
 
  private:
   void start(std::vector<health::FailoverAction> actions);

@@ -42,6 +42,8 @@ struct HealthMonitor::Check {
   UvTimer timer;
   std::string detail = "no result yet";
   Duration latency{};
+  std::uint64_t ok = 0;
+  std::uint64_t failed = 0;
 };
 
 struct HealthMonitor::Member {
@@ -224,6 +226,7 @@ void HealthMonitor::run_check(Member& m, Check& c) {
 
 void HealthMonitor::record(Member& m, Check& c, bool ok, std::string detail, Duration latency) {
   ++(ok ? counters_.probes_ok : counters_.probes_failed);
+  ++(ok ? c.ok : c.failed);
   const auto change = c.tracker.record(ok);
   c.detail = std::move(detail);
   c.latency = latency;
@@ -292,8 +295,34 @@ std::vector<health::MemberSnapshot> HealthMonitor::snapshots() const {
   return out;
 }
 
+HealthReport HealthMonitor::report() const {
+  std::lock_guard lock(report_mutex_);
+  return report_;
+}
+
+bool HealthMonitor::fail_back(const std::string& member) {
+  for (const auto& m : members_)
+    if (m->config.name == member) {
+      failover_->fail_back(m->index, Clock::now());
+      return true;
+    }
+  return false;
+}
+
 void HealthMonitor::publish() {
   if (!failover_) return;  // stopped
+  HealthReport report;
+  for (const auto& m : members_)
+    for (const auto& c : m->checks)
+      report.checks.push_back({m->config.name, c->name, c->tracker.state(),
+                               c->tracker.transitioning(), c->detail, c->latency, c->ok,
+                               c->failed});
+  report.addresses = failover_->report();
+  report.counters = counters_;
+  {
+    std::lock_guard lock(report_mutex_);
+    report_ = std::move(report);
+  }
   auto next = std::make_shared<ClusterState>();
   const std::vector<IpAddress> moved = failover_->moved_away();
   for (const auto& m : members_) {

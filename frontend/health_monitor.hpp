@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <span>
 #include <string>
@@ -20,20 +21,15 @@
 #include "frontend/agent_listener.hpp"
 #include "frontend/cluster_state.hpp"
 #include "frontend/config/config.hpp"
+#include "frontend/control_plane.hpp"
 #include "frontend/event_log.hpp"
+#include "frontend/health_counters.hpp"
 #include "frontend/failover_executor.hpp"
 #include "frontend/resolver.hpp"
 #include "frontend/uv_timer.hpp"
 #include "health/agent_report.hpp"
 
 namespace ikesteer::frontend {
-
-struct HealthCounters {
-  std::uint64_t probes_ok = 0;
-  std::uint64_t probes_failed = 0;
-  std::uint64_t agent_admitted = 0;
-  std::array<std::uint64_t, 5> agent_rejected{};  // by health::AgentReject
-};
 
 class HealthMonitor {
  public:
@@ -51,6 +47,10 @@ class HealthMonitor {
 
   std::shared_ptr<const ClusterState> state() const { return state_; }
   const HealthCounters& counters() const { return counters_; }
+  // Checks and address holders as of the last result; from any thread.
+  HealthReport report() const;
+  // Moves the member's addresses home now (manual failback). False: no such member.
+  bool fail_back(const std::string& member);
 
  private:
   struct Check;
@@ -77,6 +77,8 @@ class HealthMonitor {
   std::unique_ptr<UvTimer> failover_tick_;
   std::shared_ptr<const ClusterState> state_;
   HealthCounters counters_;
+  mutable std::mutex report_mutex_;
+  HealthReport report_;
   std::mt19937_64 random_;
 };
 

@@ -47,6 +47,10 @@ void IkeHandler::publish() {
   std::lock_guard lock(published_mutex_);
   published_.responder = responder_->counters();
   published_.redirects_per_member = redirects_per_member_;
+  published_.recent.assign(recent_.begin(),
+                           recent_.begin() + static_cast<std::ptrdiff_t>(
+                                                 std::min(recent_next_, recent_.size())));
+  published_.config = config_;
 }
 
 void IkeHandler::refresh_config() {
@@ -62,7 +66,10 @@ void IkeHandler::refresh_config() {
   if (config_->rate_limit != previous->rate_limit)
     limiter_ = PrefixRateLimiter(limiter_options(*config_, shared_.hash_seed()));
   steering_ = std::move(steering);
-  if (config_ != previous) redirects_per_member_.assign(config_->members.size(), 0);
+  if (config_ != previous) {
+    redirects_per_member_.assign(config_->members.size(), 0);
+    recent_next_ = 0;  // the records index the old member list
+  }
 }
 
 std::span<const std::byte> IkeHandler::handle(std::span<const std::byte> payload,
@@ -72,8 +79,12 @@ std::span<const std::byte> IkeHandler::handle(std::span<const std::byte> payload
   const redirect::Datagram d{payload, peer.address(), nat_port};
   const redirect::Verdict v = responder_->handle(d, now, out);
   if (v.reply && v.kind == redirect::ReplyKind::Redirect) {
-    if (const auto& decision = steering_->last_decision())
+    if (const auto& decision = steering_->last_decision()) {
       ++redirects_per_member_[decision->member];
+      recent_[recent_next_++ % recent_.size()] = {now, d.source,
+                                                  static_cast<std::uint32_t>(decision->member),
+                                                  decision->reason};
+    }
   }
   if (log_enabled(LogLevel::Debug)) log_decision(d, v);
   return v.reply ? v.bytes : std::span<const std::byte>();

@@ -2,6 +2,7 @@
 // the pure redirect::Responder, counts redirects per member and logs decisions (rate-limited).
 #pragma once
 
+#include <array>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -16,9 +17,20 @@
 
 namespace ikesteer::frontend {
 
+// One redirect, as the dashboard shows it ("why was this client sent there").
+struct DecisionRecord {
+  TimePoint at{};
+  IpAddress client;
+  std::uint32_t member = 0;  // index into `config`'s members
+  health::PickReason reason = health::PickReason::HashOwner;
+};
+
 struct IkeCounters {
   redirect::ResponderCounters responder;
   std::vector<std::uint64_t> redirects_per_member;  // indexed as Config::members
+  // The loop's most recent redirects (a ring, unordered) and the configuration they index.
+  std::vector<DecisionRecord> recent;
+  std::shared_ptr<const Config> config;
 };
 
 class IkeHandler final : public DatagramHandler {
@@ -47,6 +59,8 @@ class IkeHandler final : public DatagramHandler {
   PrefixRateLimiter limiter_;
   std::unique_ptr<redirect::Responder> responder_;
   std::vector<std::uint64_t> redirects_per_member_;
+  std::array<DecisionRecord, 16> recent_{};
+  std::size_t recent_next_ = 0;  // total recorded; slot = recent_next_ % size
   LogRateLimit log_limit_{20};
 
   mutable std::mutex published_mutex_;

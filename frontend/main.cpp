@@ -42,5 +42,6 @@ int main(int argc, char** argv) {
     print_errors(config.error());
     return 1;
   }
-  return run_daemon({demo ? std::string() : config_path, std::move(config).value()});
+  return run_daemon(
+      {demo ? std::string() : config_path, std::move(config).value(), IKESTEER_VERSION});
 }

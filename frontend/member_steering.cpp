@@ -73,16 +73,23 @@ std::optional<redirect::GatewayIdentity> MemberSteering::select(
           members[i].addresses.end())
         avoid_member = i;
   }
-  const unsigned prefix =
-      client.is_v4() ? config_->steering.ipv4_prefix : config_->steering.ipv6_prefix;
-  const IpAddress key = client.masked(prefix);
-  const health::Pick pick = selector_.pick(key.bytes(), avoid_member, now);
+  const IpAddress steering_key = key(client);
+  const health::Pick pick = selector_.pick(steering_key.bytes(), avoid_member, now);
   if (!pick.member) {
     last_.reset();
     return std::nullopt;
   }
   last_ = Decision{*pick.member, pick.reason};
   return identity(*pick.member, client.family());
+}
+
+IpAddress MemberSteering::key(const IpAddress& client) const noexcept {
+  return client.masked(client.is_v4() ? config_->steering.ipv4_prefix
+                                      : config_->steering.ipv6_prefix);
+}
+
+std::vector<std::size_t> MemberSteering::rank(const IpAddress& client) const {
+  return selector_.rank(key(client).bytes());
 }
 
 const redirect::GatewayIdentity& MemberSteering::identity(std::size_t member,

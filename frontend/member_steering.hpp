@@ -35,6 +35,10 @@ class MemberSteering final : public redirect::GatewaySelector {
 
   // The decision behind the last select() that chose a member.
   const std::optional<Decision>& last_decision() const noexcept { return last_; }
+  // Every eligible member in the client's hash order (owner first), for explanations.
+  std::vector<std::size_t> rank(const IpAddress& client) const;
+  // The client's steering key: its address masked to the configured prefix.
+  IpAddress key(const IpAddress& client) const noexcept;
   // What the member's REDIRECT names for a client of this family.
   const redirect::GatewayIdentity& identity(std::size_t member, IpFamily client) const noexcept;
 

@@ -114,6 +114,7 @@ struct Config {
     health::ProbeTiming timing;          // defaults of every probe
     std::vector<Endpoint> agent_listen;  // UDP, for agent reports; empty = none
     Duration agent_max_age = std::chrono::seconds(5);
+    std::string state_file;  // operator changes made through the API persist here; "" = memory
     unsigned events = 1000;  // events kept in memory
     bool operator==(const Health&) const = default;
   } health;
@@ -130,6 +131,17 @@ struct Config {
     Duration announce_interval = std::chrono::milliseconds(200);
     bool operator==(const Failover&) const = default;
   } failover;
+  struct Http {
+    bool enabled = false;  // an [http] table is present
+    std::vector<Endpoint> listen{{*IpAddress::parse("127.0.0.1"), 8080}};
+    std::string token;  // bearer token for write actions; "" = read-only API
+    std::string tls_certificate, tls_key;  // PEM files; both set = HTTPS
+    unsigned max_connections = 64;
+    std::size_t max_body_bytes = 65536;
+    Duration read_timeout = std::chrono::seconds(10);
+    Duration write_timeout = std::chrono::seconds(10);
+    bool operator==(const Http&) const = default;
+  } http;
   struct Log {
     LogLevel level = LogLevel::Info;
     bool operator==(const Log&) const = default;

@@ -398,8 +398,20 @@ std::vector<Field> health_fields(Config::Health& c) {
   std::vector<Field> fields = timing_fields(c.timing);
   fields.push_back({"agent_listen", endpoint_list(c.agent_listen)});
   fields.push_back({"agent_max_age", seconds(c.agent_max_age, 0.1, 3600)});
+  fields.push_back({"state_file", text(c.state_file)});
   fields.push_back({"events", integer(c.events, 10, 1'000'000)});
   return fields;
+}
+
+std::vector<Field> http_fields(Config::Http& c) {
+  return {{"listen", endpoint_list(c.listen)},
+          {"token", text(c.token)},
+          {"tls_certificate", text(c.tls_certificate)},
+          {"tls_key", text(c.tls_key)},
+          {"max_connections", integer(c.max_connections, 1, 100'000)},
+          {"max_body_bytes", integer(c.max_body_bytes, 1024, 16 << 20)},
+          {"read_timeout", seconds(c.read_timeout, 0.1, 3600)},
+          {"write_timeout", seconds(c.write_timeout, 0.1, 3600)}};
 }
 
 std::vector<Field> failover_fields(Config::Failover& c) {
@@ -624,7 +636,8 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
       {"process", process_fields(config.process)},
       {"dns", dns_fields(config.dns, errors)},
       {"health", health_fields(config.health)},
-      {"failover", failover_fields(config.failover)}};
+      {"failover", failover_fields(config.failover)},
+      {"http", http_fields(config.http)}};
   // Members last: their probes start from [health]'s timing, and failover checks need
   // [failover].
   for (auto&& [key, node] : root) {
@@ -636,11 +649,15 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
       errors.add(key.source(), key.str(), "unknown key");
     } else if (const toml::table* t = node.as_table()) {
       if (name == "dns") config.dns.enabled = true;
+      if (name == "http") config.http.enabled = true;
       apply_table(*t, name, table->second, errors);
     } else {
       errors.add(node.source(), key.str(), "must be a table");
     }
   }
+  if (config.http.tls_certificate.empty() != config.http.tls_key.empty())
+    errors.add(root["http"].node()->source(), "http.tls_key",
+               "tls_certificate and tls_key go together");
   if (const toml::node* members = root.get("member"))
     parse_members(*members, config, errors);
   else

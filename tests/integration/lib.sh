@@ -35,6 +35,7 @@ declare -a IT_TMP_PATHS=()   # other temporary files and folders to remove
 declare -A IT_HOST_NS=()     # host name -> namespace name
 declare -A IT_PID_OF=()      # "<host>/<daemon>" -> pid
 declare -A IT_LOG_OF=()      # "<host>/<daemon>" -> log file
+declare -A IT_PORT_OF=()     # host name -> its veth port on the bridge (in $IT_BRIDGE_NS)
 
 # The strongSwan plugins every charon loads. Explicit, because the default list includes
 # plugins with fixed socket paths under /run (error-notify, lookip) that would collide between
@@ -296,6 +297,7 @@ it_host_add() {
   local port="v${#IT_HOST_NS[@]}"
   it_netns_add "$ns"
   IT_HOST_NS[$host]=$ns
+  IT_PORT_OF[$host]=$port
   # Create the pair inside the bridge namespace and move one end at once: interface names
   # are then local to our namespaces, never visible in the root namespace.
   ip -n "$IT_BRIDGE_NS" link add "$port" type veth peer name eth0 netns "$ns"
@@ -340,6 +342,22 @@ it_host_hosts_file() {
 # it_ping <host> <address>: one ping; true if answered.
 it_ping() {
   it_exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1
+}
+
+# it_link_set <host> up|down: bring the host's port on the bridge up or down, as pulling its
+# cable would (the host keeps its addresses and processes; its eth0 loses the carrier).
+it_link_set() {
+  local port=${IT_PORT_OF[$1]:-}
+  [[ -n "$port" ]] || it_fail "unknown host '$1'"
+  ip -n "$IT_BRIDGE_NS" link set "$port" "$2"
+}
+
+# it_has_address <host> <address>: true if the address is configured in the host (any
+# interface, any prefix length).
+it_has_address() {
+  local plen=32
+  [[ "$2" == *:* ]] && plen=128
+  [[ -n $(it_exec "$1" ip -o addr show to "$2/$plen" 2>/dev/null) ]]
 }
 
 # --------------------------------------------------------------------------- strongSwan
@@ -429,10 +447,12 @@ it_charon_stop() {
 # it_charon_log <host>: path of that charon's log.
 it_charon_log() { echo "$(it_charon_dir "$1")/charon.log"; }
 
-# it_member_swanctl_conf: swanctl.conf of a cluster member: the shared responder identity
-# $IT_CLUSTER_ID, PSK with no ids (any client identity), remote id %any, no uniqueness checks.
+# it_member_swanctl_conf [<extra lines>]: swanctl.conf of a cluster member: the shared
+# responder identity $IT_CLUSTER_ID, PSK with no ids (any client identity), remote id %any, no
+# uniqueness checks. Extra lines go into the connection (e.g. a children section).
+# shellcheck disable=SC2120 # the argument is optional
 it_member_swanctl_conf() {
-  local id=$IT_CLUSTER_ID
+  local id=$IT_CLUSTER_ID extra=${1:-}
   cat <<EOF
 connections {
   cluster {
@@ -447,6 +467,7 @@ connections {
       auth = psk
       id = %any
     }
+$extra
   }
 }
 secrets {
@@ -457,10 +478,11 @@ secrets {
 EOF
 }
 
-# it_client_conn <name> <local-address> <remote-address-or-name> [<remote-id>]: one swanctl
-# connection block of a client (no CHILD_SA: the IKE SA is what the tests assert).
+# it_client_conn <name> <local-address> <remote-address-or-name> [<remote-id>] [<extra lines>]:
+# one swanctl connection block of a client (no CHILD_SA unless the extra lines, which go into
+# the connection, add one: the IKE SA is what the tests assert).
 it_client_conn() {
-  local name=$1 local_addr=$2 remote_addr=$3 remote_id=${4:-$IT_CLUSTER_ID}
+  local name=$1 local_addr=$2 remote_addr=$3 remote_id=${4:-$IT_CLUSTER_ID} extra=${5:-}
   cat <<EOF
   $name {
     version = 2
@@ -477,6 +499,7 @@ it_client_conn() {
       auth = psk
       id = $remote_id
     }
+$extra
   }
 EOF
 }
@@ -517,11 +540,13 @@ it_ike_sas() {
   it_swanctl "$1" --list-sas --raw 2>/dev/null | it_parse_raw_sas
 }
 
-# Parses `swanctl --list-sas --raw` output (one "list-sa event {...}" line per IKE SA).
+# Parses `swanctl --list-sas --raw` output (one "list-sa event {...}" line per IKE SA). Only
+# the IKE SA's own fields count: its CHILD_SAs (state, uniqueid, ...) are cut off first.
 it_parse_raw_sas() {
   local line name state lh rh rid uid
   while IFS= read -r line; do
     [[ "$line" == *"list-sa event"* ]] || continue
+    line="${line%% child-sas \{*} "
     name=$(sed -nE 's/^list-sa event \{([^ {]+) \{.*/\1/p' <<<"$line")
     state=$(sed -nE 's/.* state=([A-Z_]+) .*/\1/p' <<<"$line")
     lh=$(sed -nE 's/.* local-host=([^ ]+) .*/\1/p' <<<"$line")
@@ -529,6 +554,18 @@ it_parse_raw_sas() {
     rid=$(sed -nE 's/.* remote-id=([^ ]+) .*/\1/p' <<<"$line")
     uid=$(sed -nE 's/.*[{ ]uniqueid=([0-9]+) .*/\1/p' <<<"$line")
     echo "$name $state $lh $rh $rid $uid"
+  done
+}
+
+# it_ike_sa_keys <host>: the host's ESTABLISHED IKE SAs with what identifies each one, one per
+# line: "<connection> <unique-id> <initiator-spi> <responder-spi> <remote-host>". An IKE SA
+# that was torn down and set up again differs in all but the connection and the remote host.
+it_ike_sa_keys() {
+  local line
+  it_swanctl "$1" --list-sas --raw 2>/dev/null | while IFS= read -r line; do
+    line="${line%% child-sas \{*} "
+    [[ "$line" == "list-sa event "* && "$line" == *" state=ESTABLISHED "* ]] || continue
+    sed -nE 's/^list-sa event \{([^ {]+) \{uniqueid=([0-9]+) .* remote-host=([^ ]+) .* initiator-spi=([0-9a-f]+) responder-spi=([0-9a-f]+) .*/\1 \2 \4 \5 \3/p' <<<"$line"
   done
 }
 

@@ -32,6 +32,7 @@ TEST_CASE("the documented example holds exactly the defaults") {
   defaults.members = example->members;
   // The example also shows one zone and one cluster name; everything else is a default.
   defaults.dns.enabled = true;
+  defaults.http.enabled = true;
   defaults.dns.zones = example->dns.zones;
   defaults.dns.clusters = example->dns.clusters;
   CHECK(*example == defaults);
@@ -260,4 +261,21 @@ addresses = ["198.51.100.13"]
   CHECK(errors_of("[health]\nagent_listen = [\"2001:db8::1:5\"]\n" + std::string(kMember))[0] ==
         "t.toml:2:16: health.agent_listen: not an \"address:port\" or \"[address]:port\": "
         "2001:db8::1:5");
+}
+
+TEST_CASE("the [http] table turns the operator side on; TLS needs a certificate and a key") {
+  auto c = parse_config(R"([http]
+listen = ["127.0.0.1:18080", "[::1]:18080"]
+token = "s3cret"
+read_timeout = 2.5
+)" + std::string(kMember),
+                        "t.toml");
+  REQUIRE(c.has_value());
+  CHECK(c->http.enabled);
+  CHECK(c->http.listen.size() == 2);
+  CHECK(c->http.token == "s3cret");
+  CHECK(c->http.read_timeout == std::chrono::milliseconds(2500));
+  CHECK_FALSE(parse_config(std::string(kMember), "t.toml")->http.enabled);
+  CHECK(errors_of("[http]\ntls_certificate = \"/etc/ikesteer/cert.pem\"\n" + std::string(kMember))
+            .at(0) == "t.toml:1:1: http.tls_key: tls_certificate and tls_key go together");
 }

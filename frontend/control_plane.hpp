@@ -1,0 +1,117 @@
+// What the operator HTTP side (dashboard, JSON API, metrics) may see and do. The daemon
+// implements it; every member is safe to call from the HTTP thread. Reads return snapshots;
+// act() hands a write action to the main loop and waits for its outcome.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/ip_address.hpp"
+#include "frontend/counter_summary.hpp"
+#include "frontend/event_log.hpp"
+#include "frontend/shared_state.hpp"
+#include "health/failover_planner.hpp"
+#include "health/probe_tracker.hpp"
+#include "health/selector.hpp"
+
+namespace ikesteer::frontend {
+
+// One check of one member, as the health monitor last saw it.
+struct CheckStatus {
+  std::string member;
+  std::string check;  // "ike", "tcp", "http", "https", "exec", "agent", "resolve"
+  health::ProbeState state = health::ProbeState::Unknown;
+  bool transitioning = false;
+  std::string detail;    // the last result's detail
+  Duration latency{};    // the last result's latency
+  std::uint64_t ok = 0;  // results so far
+  std::uint64_t failed = 0;
+};
+
+// One movable address and who holds it now.
+struct AddressStatus {
+  IpAddress address;
+  std::string home;    // the member it belongs to
+  std::string holder;  // a member name, "frontend" (adopted) or "" (nobody: moving)
+  std::string phase;  // "home", "releasing", "fencing", "claiming", "verifying", "away", "stranded"
+  std::optional<bool> verified;  // the last claim's IKE check
+  std::string reason;
+};
+
+// What the monitor knows beyond the published cluster state; refreshed after every result.
+struct HealthReport {
+  std::vector<CheckStatus> checks;
+  std::vector<AddressStatus> addresses;
+  HealthCounters counters;
+};
+
+// A redirect the front end made recently, and why.
+struct RecentDecision {
+  std::chrono::system_clock::time_point at;
+  IpAddress client;
+  std::string member;
+  std::string gateway;  // the identity in the REDIRECT
+  health::PickReason reason;
+};
+
+// Counter totals at one moment, summed over the event loops.
+struct Totals {
+  IkeTotals ike;
+  std::vector<std::uint64_t> redirects_per_member;  // as current().config's members
+  DnsCounters dns;
+  HealthCounters health;
+};
+
+// One point of the dashboard's charts: rates over the second before `at`.
+struct RatePoint {
+  std::chrono::system_clock::time_point at;
+  double redirects = 0;
+  double dns_queries = 0;
+  double drops = 0;  // IKE and DNS drops of every reason
+};
+
+// "Where would this client go, and why": the steering decision without counting it as load.
+struct SteeringExplanation {
+  IpAddress client;
+  IpAddress key;                     // the client masked to the steering prefix
+  std::vector<std::string> ranking;  // eligible members in the client's hash order
+  std::optional<std::string> member;
+  std::string gateway;
+  health::PickReason reason = health::PickReason::NoEligibleMember;
+};
+
+struct OperatorAction {
+  enum class Kind : std::uint8_t { Drain, Undrain, Maintenance, SetWeight, FailBack };
+  Kind kind;
+  std::string member;
+  double weight = 0;  // SetWeight
+  std::string who;    // from the request: peer address (and token name, if any)
+  std::string why;    // the operator's reason, from the request body
+};
+
+struct ActionOutcome {
+  bool ok = false;
+  unsigned status = 200;  // HTTP status to answer with (404 unknown member, 409, ...)
+  std::string message;
+};
+
+class ControlPlane {
+ public:
+  virtual ~ControlPlane() = default;
+  virtual Published current() const = 0;
+  virtual HealthReport health() const = 0;
+  virtual std::vector<Event> events_since(std::uint64_t after) const = 0;
+  virtual Totals totals() const = 0;
+  virtual std::vector<RatePoint> rates() const = 0;  // the last 15 minutes, oldest first
+  virtual std::vector<RecentDecision> recent_decisions() const = 0;  // newest first
+  virtual SteeringExplanation explain(const IpAddress& client) const = 0;
+  virtual ActionOutcome act(const OperatorAction& action) = 0;
+  virtual bool ready() const = 0;  // listening, and a first verdict for every member
+  virtual std::chrono::system_clock::time_point started() const = 0;
+};
+
+}  // namespace ikesteer::frontend

@@ -1,0 +1,360 @@
+#include "frontend/http/api_json.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <set>
+#include <utility>
+
+#include "dns/authority.hpp"
+#include "health/agent_report.hpp"
+#include "redirect/responder.hpp"
+
+namespace ikesteer::frontend::http {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// Probe details carry what a member's program printed: never let bytes that are not UTF-8
+// turn a view into an exception.
+std::string dump(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Json optional_number(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? Json(*v) : Json(nullptr);
+}
+
+Json addresses(const std::vector<IpAddress>& list) {
+  Json a = Json::array();
+  for (const IpAddress& ip : list) a.push_back(ip.to_string());
+  return a;
+}
+
+// {"name": value, ...} of a counter array indexed by an enum with to_string().
+template <class Enum, class Array>
+Json by_name(const Array& values) {
+  Json o = Json::object();
+  for (std::size_t i = 0; i < values.size(); ++i)
+    o[std::string(to_string(static_cast<Enum>(i)))] = values[i];
+  return o;
+}
+
+template <class Array>
+std::uint64_t total(const Array& values) {
+  return std::accumulate(values.begin(), values.end(), std::uint64_t{0});
+}
+
+std::string failover_text(const MemberConfig& m) {
+  switch (m.failover) {
+    case health::FailoverMode::None:
+      return "none";
+    case health::FailoverMode::Adopt:
+      return "adopt";
+    case health::FailoverMode::LeastLoaded:
+      return "least-loaded";
+    case health::FailoverMode::Member:
+      return "member:" + m.failover_member;
+  }
+  return "none";
+}
+
+Json check_object(const CheckStatus& c) {
+  return {{"check", c.check},
+          {"state", to_string(c.state)},
+          {"transitioning", c.transitioning},
+          {"detail", c.detail},
+          {"latency_ms", std::chrono::duration<double, std::milli>(c.latency).count()},
+          {"ok", c.ok},
+          {"failed", c.failed}};
+}
+
+// Everything about config.members[index]. `status` is null if the published cluster state does
+// not cover it (it always should); `redirects` null if the totals were counted against another
+// member list (a reload between the two snapshots).
+Json member_object(const Config& config, std::size_t index, const MemberStatus* status,
+                   const std::vector<CheckStatus>& checks, std::optional<std::uint64_t> redirects) {
+  const MemberConfig& m = config.members[index];
+  Json j;
+  j["name"] = m.name;
+  j["state"] = status ? to_string(status->state) : "unknown";
+  j["reason"] = status ? status->reason : "";
+  j["transitioning"] = status ? status->transitioning : false;
+  j["since"] = status && status->since != TimePoint{} ? Json(rfc3339(to_wall_clock(status->since)))
+                                                      : Json(nullptr);
+  j["operator_state"] = to_string(m.state);
+  j["weight"] = m.weight;
+  j["capacity"] = m.capacity;  // configured; 0 = unlimited
+  j["reported_capacity"] =
+      status && status->capacity ? Json(*status->capacity) : Json(nullptr);  // agent's word
+  j["reported_load"] = status ? optional_number(status->load) : Json(nullptr);
+  j["gateway"] = m.gateway;
+  j["host"] = m.host;
+  j["failover"] = failover_text(m);
+  j["addresses"] = addresses(status ? status->addresses : m.addresses);
+  j["moved_away"] = status ? addresses(status->moved_away) : Json::array();
+  Json list = Json::array();
+  for (const CheckStatus& c : checks)
+    if (c.member == m.name) list.push_back(check_object(c));
+  j["checks"] = std::move(list);
+  j["redirects"] = redirects ? Json(*redirects) : Json(nullptr);
+  return j;
+}
+
+std::optional<std::uint64_t> redirects_of(const Totals& totals, const Config& config,
+                                          std::size_t index) {
+  if (totals.redirects_per_member.size() != config.members.size()) return std::nullopt;
+  return totals.redirects_per_member[index];
+}
+
+const MemberStatus* status_of(const Published& p, std::size_t index) {
+  if (!p.cluster || index >= p.cluster->members.size()) return nullptr;
+  return &p.cluster->members[index];
+}
+
+Json event_object(const Event& e) {
+  Json fields = Json::object();
+  for (const auto& [key, value] : e.fields)
+    if (!fields.contains(key)) fields[key] = value;
+  return {{"id", e.id},           {"at", rfc3339(e.at)},  {"kind", e.kind},
+          {"subject", e.subject}, {"message", e.message}, {"fields", std::move(fields)}};
+}
+
+}  // namespace
+
+std::string_view describe(health::PickReason reason) noexcept {
+  using R = health::PickReason;
+  switch (reason) {
+    case R::HashOwner:
+      return "the client's hash owner";
+    case R::LoadSpill:
+      return "its hash owner was over its load bound";
+    case R::CapacitySpill:
+      return "its hash owner was at its capacity";
+    case R::AvoidedRedirectedFrom:
+      return "its hash owner is the member it was redirected from";
+    case R::ReportedLoadSpill:
+      return "its hash owner reports a load well above the least loaded member's";
+    case R::Overloaded:
+      return "every eligible member is at its capacity";
+    case R::NoEligibleMember:
+      return "no member is eligible";
+  }
+  return "";
+}
+
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+  using namespace std::chrono;
+  const auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
+  const auto seconds = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+  const auto millis = static_cast<int>(ms - static_cast<long long>(seconds) * 1000);
+  std::tm tm{};
+  ::gmtime_r(&seconds, &tm);
+  char text[64];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  return text;
+}
+
+std::chrono::system_clock::time_point to_wall_clock(TimePoint t) {
+  const auto ago = Clock::now() - t;
+  return std::chrono::system_clock::now() -
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(ago);
+}
+
+std::string status_json(const ControlPlane& plane, std::string_view version, bool writable) {
+  const Published p = plane.current();
+  const Totals t = plane.totals();
+  const auto started = plane.started();
+  const auto up = std::chrono::system_clock::now() - started;
+
+  Json counts = {{"total", 0},       {"up", 0},      {"down", 0},         {"draining", 0},
+                 {"maintenance", 0}, {"unknown", 0}, {"transitioning", 0}};
+  if (p.cluster) {
+    counts["total"] = p.cluster->members.size();
+    for (const MemberStatus& m : p.cluster->members) {
+      Json& n = counts[std::string(to_string(m.state))];
+      n = n.get<std::uint64_t>() + 1;
+      if (m.transitioning)
+        counts["transitioning"] = counts["transitioning"].get<std::uint64_t>() + 1;
+    }
+  }
+
+  const auto& r = t.ike.responder;
+  Json totals = {{"ike_received", r.received},
+                 {"ike_replies", total(r.replies)},
+                 {"redirects", r.replies[static_cast<std::size_t>(redirect::ReplyKind::Redirect)]},
+                 {"ike_drops", total(r.drops) + t.ike.transport.oversize},
+                 {"dns_queries", t.dns.authority.received},
+                 {"dns_responses", total(t.dns.authority.responses)},
+                 {"dns_drops", total(t.dns.authority.drops) + t.dns.rate_limit.dropped},
+                 {"probes_ok", t.health.probes_ok},
+                 {"probes_failed", t.health.probes_failed},
+                 {"agent_reports_admitted", t.health.agent_admitted},
+                 {"agent_reports_rejected", total(t.health.agent_rejected)}};
+
+  Json j;
+  j["version"] = version;
+  j["started"] = rfc3339(started);
+  j["uptime_seconds"] = std::max(0.0, std::chrono::duration<double>(up).count());
+  j["ready"] = plane.ready();
+  j["writable"] = writable;
+  j["dns"] = p.config && p.config->dns.enabled;
+  j["members"] = std::move(counts);
+  j["totals"] = std::move(totals);
+  return dump(j);
+}
+
+std::string members_json(const ControlPlane& plane) {
+  const Published p = plane.current();
+  const HealthReport h = plane.health();
+  const Totals t = plane.totals();
+  Json list = Json::array();
+  if (p.config)
+    for (std::size_t i = 0; i < p.config->members.size(); ++i)
+      list.push_back(
+          member_object(*p.config, i, status_of(p, i), h.checks, redirects_of(t, *p.config, i)));
+  return dump(Json{{"members", std::move(list)}});
+}
+
+std::optional<std::string> member_json(const ControlPlane& plane, std::string_view name) {
+  const Published p = plane.current();
+  if (!p.config) return std::nullopt;
+  const auto& members = p.config->members;
+  const auto it = std::find_if(members.begin(), members.end(),
+                               [&](const MemberConfig& m) { return m.name == name; });
+  if (it == members.end()) return std::nullopt;
+  const auto i = static_cast<std::size_t>(it - members.begin());
+  const HealthReport h = plane.health();
+  const Totals t = plane.totals();
+  return dump(
+      member_object(*p.config, i, status_of(p, i), h.checks, redirects_of(t, *p.config, i)));
+}
+
+std::string events_json(const ControlPlane& plane, std::uint64_t after) {
+  const std::vector<Event> events = plane.events_since(after);
+  Json list = Json::array();
+  std::uint64_t last = after;
+  for (const Event& e : events) {
+    list.push_back(event_object(e));
+    last = std::max(last, e.id);
+  }
+  return dump(Json{{"events", std::move(list)}, {"last", last}});
+}
+
+std::string addresses_json(const ControlPlane& plane) {
+  const Published p = plane.current();
+  const HealthReport h = plane.health();
+  Json list = Json::array();
+  std::set<IpAddress> movable;
+  for (const AddressStatus& a : h.addresses) {
+    movable.insert(a.address);
+    list.push_back({{"address", a.address.to_string()},
+                    {"home", a.home},
+                    {"holder", a.holder.empty() ? Json(nullptr) : Json(a.holder)},
+                    {"phase", a.phase},
+                    {"movable", true},
+                    {"verified", a.verified ? Json(*a.verified) : Json(nullptr)},
+                    {"reason", a.reason}});
+  }
+  if (p.config) {
+    for (std::size_t i = 0; i < p.config->members.size(); ++i) {
+      const MemberStatus* s = status_of(p, i);
+      const auto& own = s ? s->addresses : p.config->members[i].addresses;
+      for (const IpAddress& ip : own) {
+        if (!movable.insert(ip).second) continue;
+        const std::string& name = p.config->members[i].name;
+        list.push_back({{"address", ip.to_string()},
+                        {"home", name},
+                        {"holder", name},
+                        {"phase", "home"},
+                        {"movable", false},
+                        {"verified", nullptr},
+                        {"reason", ""}});
+      }
+    }
+  }
+  return dump(Json{{"addresses", std::move(list)}});
+}
+
+std::string decisions_json(const ControlPlane& plane) {
+  Json list = Json::array();
+  for (const RecentDecision& d : plane.recent_decisions())
+    list.push_back({{"at", rfc3339(d.at)},
+                    {"client", d.client.to_string()},
+                    {"member", d.member},
+                    {"gateway", d.gateway},
+                    {"reason", to_string(d.reason)},
+                    {"why", describe(d.reason)}});
+  return dump(Json{{"decisions", std::move(list)}});
+}
+
+std::string explanation_json(const SteeringExplanation& e) {
+  Json ranking = Json::array();
+  for (const std::string& name : e.ranking) ranking.push_back(name);
+  return dump(Json{{"client", e.client.to_string()},
+                   {"key", e.key.to_string()},
+                   {"member", e.member ? Json(*e.member) : Json(nullptr)},
+                   {"gateway", e.gateway},
+                   {"reason", to_string(e.reason)},
+                   {"why", describe(e.reason)},
+                   {"ranking", std::move(ranking)}});
+}
+
+std::string counters_json(const ControlPlane& plane) {
+  const Published p = plane.current();
+  const Totals t = plane.totals();
+  const auto& r = t.ike.responder;
+
+  Json ike_drops = by_name<redirect::DropReason>(r.drops);
+  ike_drops["oversize"] = t.ike.transport.oversize;
+  Json ike = {{"received", r.received},
+              {"replies", by_name<redirect::ReplyKind>(r.replies)},
+              {"drops", std::move(ike_drops)},
+              {"send_errors", t.ike.transport.send_errors}};
+
+  Json redirects = Json::object();
+  if (p.config && t.redirects_per_member.size() == p.config->members.size())
+    for (std::size_t i = 0; i < p.config->members.size(); ++i)
+      redirects[p.config->members[i].name] = t.redirects_per_member[i];
+
+  const auto& a = t.dns.authority;
+  Json dns = {{"queries", a.received},
+              {"responses", by_name<dns::Rcode>(a.responses)},
+              {"drops", by_name<dns::DropReason>(a.drops)},
+              {"nodata", a.nodata},
+              {"truncated", a.truncated},
+              {"fail_open", a.fail_open},
+              {"any_minimal", a.any_minimal},
+              {"ecs", a.ecs},
+              {"rrl",
+               {{"sent", t.dns.rate_limit.sent},
+                {"slipped", t.dns.rate_limit.slipped},
+                {"dropped", t.dns.rate_limit.dropped}}}};
+
+  Json health = {{"probes_ok", t.health.probes_ok},
+                 {"probes_failed", t.health.probes_failed},
+                 {"agent_reports",
+                  {{"admitted", t.health.agent_admitted},
+                   {"rejected", by_name<health::AgentReject>(t.health.agent_rejected)}}}};
+
+  return dump(Json{{"ike", std::move(ike)},
+                   {"redirects", std::move(redirects)},
+                   {"dns", std::move(dns)},
+                   {"health", std::move(health)}});
+}
+
+std::string rates_json(const ControlPlane& plane) {
+  Json points = Json::array();
+  for (const RatePoint& r : plane.rates())
+    points.push_back({{"at", rfc3339(r.at)},
+                      {"redirects", r.redirects},
+                      {"dns_queries", r.dns_queries},
+                      {"drops", r.drops}});
+  return dump(Json{{"interval_seconds", 1}, {"points", std::move(points)}});
+}
+
+}  // namespace ikesteer::frontend::http

@@ -1,0 +1,262 @@
+#include "frontend/http/metrics_text.hpp"
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <initializer_list>
+#include <map>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "dns/authority.hpp"
+#include "health/agent_report.hpp"
+#include "redirect/responder.hpp"
+
+namespace ikesteer::frontend::http {
+namespace {
+
+using Label = std::pair<std::string_view, std::string_view>;
+
+// Writes families one after another: HELP and TYPE once, then the samples. A series (name and
+// labels) that was already written is skipped, so that odd input (two checks of one type on a
+// member, an address listed twice) cannot make the output invalid.
+class Writer {
+ public:
+  void family(std::string_view name, std::string_view type, std::string_view help) {
+    name_ = name;
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    for (const char c : help) {  // HELP escapes backslash and line feed only
+      if (c == '\\')
+        out_ += "\\\\";
+      else if (c == '\n')
+        out_ += "\\n";
+      else
+        out_ += c;
+    }
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+
+  void sample(std::initializer_list<Label> labels, std::string_view value) {
+    std::string series(name_);
+    if (labels.size() > 0) {
+      series += '{';
+      bool first = true;
+      for (const auto& [key, text] : labels) {
+        if (!first) series += ',';
+        first = false;
+        series += key;
+        series += "=\"";
+        series += escape_label_value(text);
+        series += '"';
+      }
+      series += '}';
+    }
+    if (!seen_.insert(series).second) return;
+    out_ += series;
+    out_ += ' ';
+    out_ += value;
+    out_ += '\n';
+  }
+  void sample(std::initializer_list<Label> labels, std::uint64_t value) {
+    sample(labels, std::to_string(value));
+  }
+  void sample(std::initializer_list<Label> labels, double value) {
+    sample(labels, format_sample(value));
+  }
+
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+  std::string_view name_;
+  std::set<std::string> seen_;
+};
+
+// One sample per enum value, labelled with its name.
+template <class Enum, class Array>
+void by_name(Writer& w, std::string_view label, const Array& values) {
+  for (std::size_t i = 0; i < values.size(); ++i)
+    w.sample({{label, to_string(static_cast<Enum>(i))}}, values[i]);
+}
+
+constexpr health::MemberState kStates[] = {health::MemberState::Unknown, health::MemberState::Up,
+                                           health::MemberState::Down, health::MemberState::Draining,
+                                           health::MemberState::Maintenance};
+
+double unix_seconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+// The check label of each of a member's checks: its type, and "#2", "#3", ... for a second and
+// third check of the same type.
+std::vector<std::string> check_labels(const std::vector<const CheckStatus*>& checks) {
+  std::map<std::string, unsigned> seen;
+  std::vector<std::string> labels;
+  for (const CheckStatus* c : checks) {
+    const unsigned n = ++seen[c->check];
+    labels.push_back(n == 1 ? c->check : c->check + "#" + std::to_string(n));
+  }
+  return labels;
+}
+
+}  // namespace
+
+std::string escape_label_value(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (const char c : value) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string format_sample(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  char text[32];
+  const auto [end, ec] = std::to_chars(text, text + sizeof text, value);
+  if (ec != std::errc{}) return "NaN";
+  return std::string(text, end);
+}
+
+std::string metrics_text(const ControlPlane& plane, std::string_view version) {
+  const Published p = plane.current();
+  const HealthReport h = plane.health();
+  const Totals t = plane.totals();
+  static const Config kEmpty;
+  const Config& config = p.config ? *p.config : kEmpty;
+  const auto& members = config.members;
+  const auto status = [&](std::size_t i) -> const MemberStatus* {
+    return p.cluster && i < p.cluster->members.size() ? &p.cluster->members[i] : nullptr;
+  };
+
+  Writer w;
+  w.family("ikesteer_build_info", "gauge", "Always 1; the version of the running ikesteer.");
+  w.sample({{"version", version}}, std::uint64_t{1});
+  w.family("ikesteer_start_time_seconds", "gauge", "When the process started, in unix seconds.");
+  w.sample({}, unix_seconds(plane.started()));
+  w.family("ikesteer_ready", "gauge",
+           "1 when listening with a first verdict for every member, else 0.");
+  w.sample({}, std::uint64_t{plane.ready() ? 1u : 0u});
+
+  // IKE front end.
+  const auto& r = t.ike.responder;
+  w.family("ikesteer_ike_received_total", "counter", "IKE datagrams received.");
+  w.sample({}, r.received);
+  w.family("ikesteer_ike_replies_total", "counter", "IKE replies sent, by kind.");
+  by_name<redirect::ReplyKind>(w, "kind", r.replies);
+  w.family("ikesteer_ike_drops_total", "counter", "IKE datagrams dropped, by reason.");
+  by_name<redirect::DropReason>(w, "reason", r.drops);
+  w.sample({{"reason", "oversize"}}, t.ike.transport.oversize);
+  w.family("ikesteer_udp_send_errors_total", "counter",
+           "UDP replies the kernel refused to send (full queue, unreachable).");
+  w.sample({}, t.ike.transport.send_errors);
+  w.family("ikesteer_redirects_total", "counter", "IKE REDIRECTs sent, by member.");
+  if (t.redirects_per_member.size() == members.size())
+    for (std::size_t i = 0; i < members.size(); ++i)
+      w.sample({{"member", members[i].name}}, t.redirects_per_member[i]);
+
+  // DNS.
+  const auto& a = t.dns.authority;
+  w.family("ikesteer_dns_queries_total", "counter", "DNS queries received (UDP and TCP).");
+  w.sample({}, a.received);
+  w.family("ikesteer_dns_responses_total", "counter", "DNS responses, by response code.");
+  by_name<dns::Rcode>(w, "rcode", a.responses);
+  w.family("ikesteer_dns_drops_total", "counter", "DNS queries not answered, by reason.");
+  by_name<dns::DropReason>(w, "reason", a.drops);
+  w.family("ikesteer_dns_rrl_total", "counter",
+           "DNS responses passed through response-rate limiting, by action.");
+  w.sample({{"action", "sent"}}, t.dns.rate_limit.sent);
+  w.sample({{"action", "slipped"}}, t.dns.rate_limit.slipped);
+  w.sample({{"action", "dropped"}}, t.dns.rate_limit.dropped);
+  w.family("ikesteer_dns_truncated_total", "counter", "DNS responses truncated to fit (TC).");
+  w.sample({}, a.truncated);
+  w.family("ikesteer_dns_fail_open_total", "counter",
+           "Cluster names answered with every member because too few were eligible.");
+  w.sample({}, a.fail_open);
+
+  // Members.
+  w.family("ikesteer_member_state", "gauge", "1 for the member's current state, 0 for the others.");
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    const MemberStatus* s = status(i);
+    const health::MemberState now = s ? s->state : health::MemberState::Unknown;
+    for (const health::MemberState state : kStates)
+      w.sample({{"member", members[i].name}, {"state", to_string(state)}},
+               std::uint64_t{state == now ? 1u : 0u});
+  }
+  w.family("ikesteer_member_transitioning", "gauge",
+           "1 while a check of the member disagrees with its state.");
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    const MemberStatus* s = status(i);
+    w.sample({{"member", members[i].name}}, std::uint64_t{s && s->transitioning ? 1u : 0u});
+  }
+  w.family("ikesteer_member_weight", "gauge",
+           "The member's steering weight (operator overrides included).");
+  for (const MemberConfig& m : members) w.sample({{"member", m.name}}, m.weight);
+  w.family("ikesteer_member_reported_load", "gauge",
+           "The load (0..1) the member's agent reported last; absent without a report.");
+  for (std::size_t i = 0; i < members.size(); ++i)
+    if (const MemberStatus* s = status(i); s && s->load)
+      w.sample({{"member", members[i].name}}, *s->load);
+
+  // Checks.
+  std::vector<std::pair<const CheckStatus*, std::string>> checks;
+  for (const MemberConfig& m : members) {
+    std::vector<const CheckStatus*> own;
+    for (const CheckStatus& c : h.checks)
+      if (c.member == m.name) own.push_back(&c);
+    const std::vector<std::string> labels = check_labels(own);
+    for (std::size_t i = 0; i < own.size(); ++i) checks.emplace_back(own[i], labels[i]);
+  }
+  w.family("ikesteer_probe_results_total", "counter",
+           "Health check results, by member, check and result (ok, failed).");
+  for (const auto& [c, label] : checks) {
+    w.sample({{"member", c->member}, {"check", label}, {"result", "ok"}}, c->ok);
+    w.sample({{"member", c->member}, {"check", label}, {"result", "failed"}}, c->failed);
+  }
+  w.family("ikesteer_probe_latency_seconds", "gauge",
+           "The latency of the last result of each health check.");
+  for (const auto& [c, label] : checks)
+    w.sample({{"member", c->member}, {"check", label}},
+             std::chrono::duration<double>(c->latency).count());
+  w.family("ikesteer_agent_reports_total", "counter",
+           "Agent reports, admitted or rejected by reason.");
+  w.sample({{"result", "admitted"}}, t.health.agent_admitted);
+  by_name<health::AgentReject>(w, "result", t.health.agent_rejected);
+
+  // Addresses.
+  w.family("ikesteer_address_owner", "gauge",
+           "1 for each service address and the member (or \"frontend\") answering on it; "
+           "holder=\"\" while it moves.");
+  std::set<IpAddress> listed;
+  for (const AddressStatus& addr : h.addresses) {
+    if (!listed.insert(addr.address).second) continue;
+    const std::string text = addr.address.to_string();
+    w.sample({{"address", text}, {"holder", addr.holder}}, std::uint64_t{1});
+  }
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    const MemberStatus* s = status(i);
+    for (const IpAddress& ip : s ? s->addresses : members[i].addresses) {
+      if (!listed.insert(ip).second) continue;
+      const std::string text = ip.to_string();
+      w.sample({{"address", text}, {"holder", members[i].name}}, std::uint64_t{1});
+    }
+  }
+  return w.take();
+}
+
+}  // namespace ikesteer::frontend::http

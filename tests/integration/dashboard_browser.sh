@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The dashboard in a real browser: the daemon on loopback with an [http] table and three members
+# whose exec probes test for files this script controls; headless Chromium (driven over the
+# DevTools protocol by dashboard_browser.py) loads the page and checks that
+#   - the member table shows m1, m2 and m3, all up, and the event stream is live;
+#   - m2 shown down when its probe target goes away (the file is removed), and m3 shown
+#     draining after POST /api/v1/members/m3/drain with the bearer token: both without a reload,
+#     each with its event in the timeline;
+#   - the page asks nothing of any other origin, throws nothing and logs no error.
+# Screenshots go to the artifacts folder (default: the work folder): dashboard_before.png (all
+# up) and dashboard_after.png; their paths are printed.
+# Usage: dashboard_browser.sh --ikesteer PATH --ask PATH [--artifacts DIR]
+# Needs chromium and python3-websocket (.ci/packages/integration.txt); exits 77 without them.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+artifacts=""
+while (($#)); do
+  case $1 in
+    --ikesteer) ikesteer=$2; shift 2 ;;
+    --ask) ask=$2; shift 2 ;;
+    --artifacts) artifacts=$2; shift 2 ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+command -v chromium >/dev/null || { echo "SKIP: chromium is not installed"; exit 77; }
+command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
+# Debian's python3, where python3-websocket is (a python3 earlier in PATH may not have it).
+python=/usr/bin/python3
+[[ -x $python ]] || python=python3
+"$python" -c 'import websocket' 2>/dev/null ||
+  { echo "SKIP: python3-websocket is not installed"; exit 77; }
+
+work=$(mktemp -d /tmp/ikesteer-dashboard.XXXXXX)
+artifacts=${artifacts:-$work}
+mkdir -p "$artifacts"
+daemon=""
+cleanup() {
+  [[ -n $daemon ]] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  if [[ ${failed:-0} == 1 ]]; then
+    echo "--- daemon log (tail)"; tail -n 40 "$work/log" 2>/dev/null
+    echo "--- chromium log (tail)"; tail -n 20 "$work/chromium.log" 2>/dev/null
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { failed=1; echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+
+# Free loopback ports for IKE (UDP) and HTTP (TCP).
+free_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 20000))
+    [[ -z $(ss -Hlnut "sport = :$p") ]] && { echo "$p"; return; }
+  done
+  fail "no free port"
+}
+ike_port=$(free_port)
+http_port=$(free_port)
+token="dashboard-test-$RANDOM$RANDOM"
+
+{
+  cat <<TOML
+[ike]
+listen = ["127.0.0.1"]
+ports = [$ike_port]
+threads = 1
+[http]
+listen = ["127.0.0.1:$http_port"]
+token = "$token"
+[health]
+interval = 0.2
+interval_down = 0.2
+interval_transition = 0.2
+rise = 1
+fall = 1
+TOML
+  for i in 1 2 3; do
+    touch "$work/m$i-up"
+    cat <<TOML
+[[member]]
+name = "m$i"
+addresses = ["198.51.100.1$i"]
+[[member.probe]]
+type = "exec"
+command = ["/bin/sh", "-c", "test -e $work/m$i-up"]
+TOML
+  done
+} >"$work/ikesteer.toml"
+out=$("$ikesteer" --check-config "$work/ikesteer.toml" 2>&1) || fail "config refused: $out"
+
+"$ikesteer" --config "$work/ikesteer.toml" 2>"$work/log" &
+daemon=$!
+url="http://127.0.0.1:$http_port/"
+for _ in $(seq 50); do
+  curl -fsS -o /dev/null "${url}readyz" 2>/dev/null && break
+  kill -0 "$daemon" 2>/dev/null || fail "the daemon exited"
+  sleep 0.1
+done
+curl -fsS -o /dev/null "${url}readyz" || fail "the daemon is not ready on $url"
+pass "daemon ready: IKE on 127.0.0.1:$ike_port, dashboard on $url"
+
+# Some clients, so the page has decisions to explain and a chart to draw.
+for i in $(seq 10 19); do
+  "$ask" 127.0.0.1 --port "$ike_port" --from "127.0.0.$i" >/dev/null || fail "client 127.0.0.$i"
+done
+pass "10 clients redirected"
+
+status=0
+"$python" "$here/dashboard_browser.py" --url "$url" --members m1,m2,m3 --work "$work" \
+  --before "$artifacts/dashboard_before.png" --after "$artifacts/dashboard_after.png" \
+  --step m2=down "rm -f '$work/m2-up'" \
+  --step m3=draining "curl -fsS -o /dev/null -X POST -H 'Authorization: Bearer $token' \
+      -H 'Content-Type: application/json' -d '{\"reason\":\"browser test\"}' \
+      ${url}api/v1/members/m3/drain" || status=$?
+((status == 77)) && { echo "SKIP: the browser could not be started"; exit 77; }
+((status == 0)) || fail "the browser checks failed (exit $status)"
+pass "the page showed m1..m3 up, then m2 down and m3 draining without a reload"
+echo "screenshots: $artifacts/dashboard_before.png $artifacts/dashboard_after.png"

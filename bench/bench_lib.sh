@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Shared by bench/redirect_bench.sh and bench/dns_bench.sh: messages, a network namespace with
-# the processes started in it and their cleanup, CPU accounting, and the tables' statistics.
+# Shared by the scripts in bench/: messages, a network namespace with the processes started in
+# it and their cleanup, CPU accounting, the load generator's RESULT fields, and the tables'
+# statistics.
 # The scripts set SERVER_CPU, LOADGEN_CPU, QUIET_WAIT and KEEP before calling bench_init.
 
 log() { echo "bench: $*" >&2; }
@@ -79,6 +80,14 @@ wait_quiet() {
       return 0
     fi
   done
+}
+
+# field <line> <name>: the value of `name=value` in a load generator's RESULT line, 0 when
+# missing.
+field() {
+  local v
+  v=$(sed -n "s/^RESULT.* $2=\([^ ]*\).*/\1/p" <<<"$1")
+  echo "${v:-0}"
 }
 
 # Median, minimum and maximum of space-separated numbers.

@@ -182,13 +182,6 @@ wait_ready() {
 # ---------------------------------------------------------------------------------------------
 # Load
 
-# A RESULT field, 0 when missing.
-field() {
-  local v
-  v=$(sed -n "s/^RESULT.* $2=\([^ ]*\).*/\1/p" <<<"$1")
-  echo "${v:-0}"
-}
-
 
 
 # Runs the load generator with the server's PID and prints its output to stderr. Sets RESULT

@@ -216,7 +216,7 @@ class Daemon {
     file_config_ = std::move(next).value();
     events_.set_capacity(file_config_.health.events);
     take_effect();
-    events_.add(LogLevel::Info, "cfg", "reload", "", "configuration reloaded", {{"file", path_}});
+    events_.add(LogLevel::Info, "cfg", "reload", "", "reloaded", {{"file", path_}});
   }
 
   // The file's configuration with the operators' overrides, for the monitor and the loops.

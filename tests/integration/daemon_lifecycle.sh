@@ -124,7 +124,7 @@ status=0
 wait "$daemon" || status=$?
 daemon=""
 ((status == 0)) || fail "exit status $status after SIGTERM"
-summary=$(grep 'msg=counters' "$work/log" | tail -n 1)
+summary=$(grep 'sub=ike msg=counters' "$work/log" | tail -n 1)
 [[ $summary == *reply.cookie=* && $summary == *reply.redirect=* ]] ||
   fail "no cookie/redirect counters in: $summary"
 pass "SIGTERM: exit 0, $summary"

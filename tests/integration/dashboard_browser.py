@@ -4,7 +4,8 @@
 Loads the page, waits until the member table shows every expected member as up and the page is
 live, then for each --step runs its command and waits until the page shows that member in the
 expected state, without a reload (a marker set in the page must survive, and the navigation
-count must not grow). Every request the page makes must go to the page's own origin, and the
+count must not grow). Then, with EventSource taken away, the page must poll and show the
+same. Every request the page makes must go to the page's own origin, and the
 page must throw no exception and log no error (a Content-Security-Policy violation is one).
 Screenshots: one when all members are up (--before), one at the end (--after).
 
@@ -67,12 +68,17 @@ class DevTools:
         return result["result"].get("value")
 
     def wait_for(self, expression, what, timeout):
+        """Until the expression is true; errors (a page still loading) count as not yet."""
         deadline = time.monotonic() + timeout
+        error = ""
         while time.monotonic() < deadline:
-            if self.evaluate(expression):
-                return
+            try:
+                if self.evaluate(expression):
+                    return
+            except Failure as e:
+                error = f" (last error: {e})"
             time.sleep(0.1)
-        raise Failure(f"timed out after {timeout} s waiting for {what}")
+        raise Failure(f"timed out after {timeout} s waiting for {what}{error}")
 
     def screenshot(self, path):
         metrics = self.call("Page.getLayoutMetrics")
@@ -133,7 +139,7 @@ def run(args, tools):
     all_up = " && ".join(f"{member_state(m)} === 'up'" for m in members)
     tools.wait_for(f"document.querySelectorAll('#members tr[data-member]').length === "
                    f"{len(members)} && {all_up}", f"members {args.members} shown up", 20)
-    tools.wait_for("document.getElementById('conn').textContent === 'live'",
+    tools.wait_for("(document.getElementById('conn') || {}).textContent === 'live'",
                    "the event stream to be live", 10)
     log(f"the member table shows {args.members}, all up; the stream is live")
     tools.wait_for("document.querySelectorAll('#events tr[data-event]').length > 0",
@@ -165,6 +171,15 @@ def run(args, tools):
         raise Failure(f"navigations: {[e['url'] for e in history['entries']]}")
     time.sleep(1.5)  # one more update, so the screenshot shows the charts moved on
     tools.screenshot(args.after)
+
+    # Without EventSource the page polls, and shows the same.
+    tools.call("Page.addScriptToEvaluateOnNewDocument", source="delete window.EventSource")
+    tools.call("Page.navigate", url=args.url)
+    tools.wait_for("(document.getElementById('conn') || {}).textContent === 'polling' && " +
+                   " && ".join(f"{member_state(m.split('=')[0])} === "
+                               f"{json.dumps(m.split('=')[1])}" for m, _ in args.step),
+                   "the polling page to show the same states", 10)
+    log("without EventSource the page polls and shows the same states")
 
     # Nothing but the page's own origin, no exceptions, no errors in the console.
     problems = []

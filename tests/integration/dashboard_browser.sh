@@ -6,11 +6,12 @@
 #   - m2 shown down when its probe target goes away (the file is removed), and m3 shown
 #     draining after POST /api/v1/members/m3/drain with the bearer token: both without a reload,
 #     each with its event in the timeline;
+#   - without EventSource the page polls and shows the same;
 #   - the page asks nothing of any other origin, throws nothing and logs no error.
 # Screenshots go to the artifacts folder (default: the work folder): dashboard_before.png (all
 # up) and dashboard_after.png; their paths are printed.
 # Usage: dashboard_browser.sh --ikesteer PATH --ask PATH [--artifacts DIR]
-# Needs chromium and python3-websocket (.ci/packages/integration.txt); exits 77 without them.
+# Needs chromium and python3-websocket (.ci/packages/dashboard.txt); exits 77 without them.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,7 +37,10 @@ artifacts=${artifacts:-$work}
 mkdir -p "$artifacts"
 daemon=""
 cleanup() {
-  [[ -n $daemon ]] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  local pid
+  for pid in ${clients:-} $daemon; do
+    if kill "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; fi
+  done
   if [[ ${failed:-0} == 1 ]]; then
     echo "--- daemon log (tail)"; tail -n 40 "$work/log" 2>/dev/null
     echo "--- chromium log (tail)"; tail -n 20 "$work/chromium.log" 2>/dev/null
@@ -75,6 +79,10 @@ interval_down = 0.2
 interval_transition = 0.2
 rise = 1
 fall = 1
+[failover]
+hook = ["/bin/true"]
+hook_timeout = 1.0
+fencing = 0.5
 TOML
   for i in 1 2 3; do
     touch "$work/m$i-up"
@@ -82,6 +90,7 @@ TOML
 [[member]]
 name = "m$i"
 addresses = ["198.51.100.1$i"]
+failover = "$([[ $i == 2 ]] && echo member:m1 || echo none)"
 [[member.probe]]
 type = "exec"
 command = ["/bin/sh", "-c", "test -e $work/m$i-up"]
@@ -90,7 +99,7 @@ TOML
 } >"$work/ikesteer.toml"
 out=$("$ikesteer" --check-config "$work/ikesteer.toml" 2>&1) || fail "config refused: $out"
 
-"$ikesteer" --config "$work/ikesteer.toml" 2>"$work/log" &
+"$ikesteer" --config "$work/ikesteer.toml" >/dev/null 2>"$work/log" &
 daemon=$!
 url="http://127.0.0.1:$http_port/"
 for _ in $(seq 50); do
@@ -101,11 +110,17 @@ done
 curl -fsS -o /dev/null "${url}readyz" || fail "the daemon is not ready on $url"
 pass "daemon ready: IKE on 127.0.0.1:$ike_port, dashboard on $url"
 
-# Some clients, so the page has decisions to explain and a chart to draw.
+# Clients, so the page has decisions to explain and a chart to draw: ten at once, then one
+# every 0.2 s (for at most 60 s) while the browser looks.
 for i in $(seq 10 19); do
   "$ask" 127.0.0.1 --port "$ike_port" --from "127.0.0.$i" >/dev/null || fail "client 127.0.0.$i"
 done
 pass "10 clients redirected"
+for i in $(seq 20 319); do
+  "$ask" 127.0.0.1 --port "$ike_port" --from "127.0.$((i / 250)).$((i % 250 + 2))" >/dev/null 2>&1
+  sleep 0.2
+done >/dev/null 2>&1 &
+clients=$!
 
 status=0
 "$python" "$here/dashboard_browser.py" --url "$url" --members m1,m2,m3 --work "$work" \

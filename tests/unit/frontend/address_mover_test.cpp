@@ -3,7 +3,6 @@
 #include "frontend/actions/address_mover.hpp"
 
 #include <doctest/doctest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -11,20 +10,14 @@
 #include <memory>
 #include <optional>
 
+#include "temp_dir.hpp"
+#include "uv_test_loop.hpp"
+
 using namespace ikesteer;
 using namespace ikesteer::frontend;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct Loop {
-  uv_loop_t loop{};
-  Loop() { uv_loop_init(&loop); }
-  ~Loop() {
-    uv_run(&loop, UV_RUN_DEFAULT);
-    CHECK(uv_loop_close(&loop) == 0);
-  }
-};
 
 MoverOptions hook_options(const std::string& script, Duration timeout = 5s) {
   MoverOptions o;
@@ -39,12 +32,12 @@ MoveRequest on_member(bool claim, const char* address, unsigned prefix, std::str
 }
 
 MoveOutcome move_once(MoverOptions options, MoveRequest request) {
-  Loop l;
-  AddressMover mover(&l.loop, std::move(options));
+  test::TestLoop l;
+  AddressMover mover(l.get(), std::move(options));
   std::optional<MoveOutcome> outcome;
   mover.run(std::move(request), [&](MoveOutcome o) { outcome = std::move(o); });
   CHECK(!outcome.has_value());  // never from inside run()
-  uv_run(&l.loop, UV_RUN_DEFAULT);
+  l.drain();
   REQUIRE(outcome.has_value());
   return *outcome;
 }
@@ -70,9 +63,9 @@ TEST_CASE("a member-side claim or release runs the hook with the documented envi
 }
 
 TEST_CASE("values reach the hook verbatim, never interpreted") {
-  const auto marker =
-      std::filesystem::temp_directory_path() / ("ikesteer-mover-" + std::to_string(::getpid()));
-  const std::string member = "m1; touch " + marker.string() + " $(id)";
+  const test::TempDir dir("ikesteer-mover");
+  const std::string marker = dir.file("marker");
+  const std::string member = "m1; touch " + marker + " $(id)";
   const MoveOutcome o = move_once(hook_options(R"(printf '%s' "$IKESTEER_MEMBER")"),
                                   on_member(true, "198.51.100.11", 24, member));
   CHECK(o.ok);
@@ -122,37 +115,37 @@ TEST_CASE("a front-end action without a failover interface fails on a later loop
 }
 
 TEST_CASE("requests run concurrently, each reported once") {
-  Loop l;
-  AddressMover mover(&l.loop, hook_options(R"(sleep 0.6; echo "$IKESTEER_MEMBER")"));
+  test::TestLoop l;
+  AddressMover mover(l.get(), hook_options(R"(sleep 0.6; echo "$IKESTEER_MEMBER")"));
   std::vector<std::string> details;
   const auto started = Clock::now();
   for (const char* member : {"m1", "m2", "m3"})
     mover.run(on_member(true, "198.51.100.11", 24, member),
               [&](MoveOutcome o) { details.push_back(o.detail); });
-  uv_run(&l.loop, UV_RUN_DEFAULT);
+  l.drain();
   CHECK(Clock::now() - started < 1500ms);  // not 3 x 0.6 s one after the other
   std::sort(details.begin(), details.end());
   CHECK(details == std::vector<std::string>{"exit 0: m1", "exit 0: m2", "exit 0: m3"});
 }
 
 TEST_CASE("destroying the mover abandons its requests: hooks killed, no callbacks") {
-  Loop l;
-  auto mover = std::make_unique<AddressMover>(&l.loop, hook_options("sleep 30", 60s));
+  test::TestLoop l;
+  auto mover = std::make_unique<AddressMover>(l.get(), hook_options("sleep 30", 60s));
   int called = 0;
   mover->run(on_member(true, "198.51.100.11", 24, "m1"), [&](MoveOutcome) { ++called; });
   mover->run(on_member(false, "198.51.100.12", 24, "m2"), [&](MoveOutcome) { ++called; });
-  uv_run(&l.loop, UV_RUN_NOWAIT);
+  uv_run(l.get(), UV_RUN_NOWAIT);
   mover.reset();
   const auto started = Clock::now();
-  uv_run(&l.loop, UV_RUN_DEFAULT);
+  l.drain();
   CHECK(Clock::now() - started < 2s);
   CHECK(called == 0);
 }
 
 TEST_CASE("the mover may be destroyed from inside a callback") {
-  Loop l;
+  test::TestLoop l;
   auto mover = std::make_unique<AddressMover>(
-      &l.loop, hook_options(R"(test "$IKESTEER_MEMBER" = fast || sleep 30)", 60s));
+      l.get(), hook_options(R"(test "$IKESTEER_MEMBER" = fast || sleep 30)", 60s));
   int called = 0;
   mover->run(on_member(true, "198.51.100.11", 24, "slow"), [&](MoveOutcome) { ++called; });
   mover->run(on_member(true, "198.51.100.12", 24, "fast"), [&](MoveOutcome o) {
@@ -161,7 +154,7 @@ TEST_CASE("the mover may be destroyed from inside a callback") {
     mover.reset();
   });
   const auto started = Clock::now();
-  uv_run(&l.loop, UV_RUN_DEFAULT);
+  l.drain();
   CHECK(Clock::now() - started < 2s);
   CHECK(called == 1);
 }

@@ -2,11 +2,7 @@
 // ControlPlane: every endpoint's shape, bearer-token auth, bad bodies, actions passed through
 // with who and why, and the Prometheus text format.
 #include <doctest/doctest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -23,8 +19,8 @@
 #include "frontend/http/api_json.hpp"
 #include "frontend/http/api_routes.hpp"
 #include "frontend/http/metrics_text.hpp"
-#include "frontend/socket_address.hpp"
 #include "health/agent_report.hpp"
+#include "http_test_client.hpp"
 #include "redirect/responder.hpp"
 
 namespace ikesteer::frontend::http {
@@ -198,50 +194,23 @@ class FakePlane final : public ControlPlane {
 
 // --------------------------------------------------------------------------- HTTP
 
-struct Response {
-  unsigned status = 0;
-  std::map<std::string, std::string> headers;  // names in lower case
-  std::string body;
-  std::string header(const std::string& name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? "" : it->second;
-  }
+// A response whose body is JSON.
+struct Response : test::Response {
   json body_json() const { return json::parse(body); }
 };
 
-// One request per connection ("Connection: close"), read to the end; 10 s timeouts so that a
-// broken server fails the test rather than hanging it.
+// One request per connection ("Connection: close"), read to the end.
 std::optional<Response> round_trip(std::uint16_t port, const std::string& request) {
-  const SocketAddress address = SocketAddress::from(kLoopback, port);
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  std::string received;
-  if (::connect(fd, address.get(), address.length) == 0 &&
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-          static_cast<ssize_t>(request.size())) {
-    char buffer[16384];
-    ssize_t n;
-    while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0)
-      received.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
+  test::Client c(port);
+  if (!c.connected() || !c.send(request)) return std::nullopt;
+  c.closed_by_server();
+  const std::string& received = c.received();
   const std::size_t end = received.find("\r\n\r\n");
-  if (end == std::string::npos || !received.starts_with("HTTP/1.1 ")) return std::nullopt;
-  Response r;
-  r.status = static_cast<unsigned>(std::stoul(received.substr(9, 3)));
-  std::istringstream head(received.substr(0, end));
-  std::string line;
-  std::getline(head, line);
-  while (std::getline(head, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const std::size_t colon = line.find(':');
-    std::string name = line.substr(0, colon);
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const std::size_t value = line.find_first_not_of(' ', colon + 1);
-    r.headers[name] = value == std::string::npos ? "" : line.substr(value);
-  }
+  if (end == std::string::npos) return std::nullopt;
+  std::optional<test::Response> head =
+      test::parse_response_head(std::string_view(received).substr(0, end));
+  if (!head) return std::nullopt;
+  Response r{std::move(*head)};
   r.body = received.substr(end + 4);
   if (r.headers.contains("content-length"))
     CHECK(r.body.size() == std::stoul(r.headers["content-length"]));

@@ -26,7 +26,9 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text) {
+  return *IpAddress::parse(text);
+}
 
 class FakePlane final : public ControlPlane {
  public:
@@ -51,10 +53,9 @@ class FakePlane final : public ControlPlane {
     add_event("member_state", "m1", "m1 is up");
     add_event("member_state", "m2", "m2 is up");
     const auto now = std::chrono::system_clock::now();
-    for (int i = 10; i > 0; --i)
-      rates_.push_back({now - std::chrono::seconds(i), 100.0 + i, 5, 0});
-    decisions_.push_back({now, ip("203.0.113.7"), "m1", "198.51.100.11",
-                          health::PickReason::HashOwner});
+    for (int i = 10; i > 0; --i) rates_.push_back({now - std::chrono::seconds(i), 100.0 + i, 5, 0});
+    decisions_.push_back(
+        {now, ip("203.0.113.7"), "m1", "198.51.100.11", health::PickReason::HashOwner});
     checks_.push_back({"m1", "exec", health::ProbeState::Up, false, "exit 0", 2ms, 5, 0});
   }
 
@@ -116,9 +117,7 @@ class FakePlane final : public ControlPlane {
   }
   ActionOutcome act(const OperatorAction&) override { return {false, 501, "not here"}; }
   bool ready() const override { return true; }
-  std::chrono::system_clock::time_point started() const override {
-    return started_;
-  }
+  std::chrono::system_clock::time_point started() const override { return started_; }
 
  private:
   mutable std::mutex mutex_;
@@ -204,7 +203,8 @@ TEST_CASE("the page: one self-contained HTML document that loads nothing from el
   Fixture f;
   Client c(f.port);
   c.get("/");
-  const std::string& r = c.read_until([](const std::string& s) { return s.ends_with("</html>\n"); });
+  const std::string& r =
+      c.read_until([](const std::string& s) { return s.ends_with("</html>\n"); });
   REQUIRE(r.starts_with("HTTP/1.1 200 "));
   CHECK(r.find("Content-Type: text/html; charset=utf-8\r\n") != std::string::npos);
   CHECK(r.find("Content-Security-Policy: default-src 'none';") != std::string::npos);

@@ -4,7 +4,8 @@
 
 #include <chrono>
 #include <memory>
-#include <optional>
+
+#include "uv_test_loop.hpp"
 
 using namespace ikesteer;
 using namespace ikesteer::frontend;
@@ -12,24 +13,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Loop {
-  uv_loop_t loop{};
-  Loop() { uv_loop_init(&loop); }
-  ~Loop() {
-    uv_run(&loop, UV_RUN_DEFAULT);
-    CHECK(uv_loop_close(&loop) == 0);
-  }
-};
-
 ProbeResult probe_once(const std::string& script, Duration timeout = 5s) {
-  Loop l;
-  ExecProbe probe(&l.loop, {"/bin/sh", "-c", script}, timeout);
-  std::optional<ProbeResult> result;
-  probe.run([&](ProbeResult r) { result = std::move(r); });
-  CHECK(!result.has_value());  // never from inside run()
-  uv_run(&l.loop, UV_RUN_DEFAULT);
-  REQUIRE(result.has_value());
-  return *result;
+  test::TestLoop l;
+  ExecProbe probe(l.get(), {"/bin/sh", "-c", script}, timeout);
+  return l.run(probe);
 }
 
 }  // namespace
@@ -64,38 +51,34 @@ TEST_CASE("death by a signal and a command that cannot start are down") {
   CHECK(!killed.ok);
   CHECK(killed.detail == "signal 9: bye");
 
-  Loop l;
-  ExecProbe missing(&l.loop, {"/nonexistent/check"}, 1s);
-  std::optional<ProbeResult> result;
-  missing.run([&](ProbeResult r) { result = std::move(r); });
-  CHECK(!result.has_value());
-  uv_run(&l.loop, UV_RUN_DEFAULT);
-  REQUIRE(result.has_value());
-  CHECK(!result->ok);
-  CHECK(result->detail == "spawn: no such file or directory");
+  test::TestLoop l;
+  ExecProbe missing(l.get(), {"/nonexistent/check"}, 1s);
+  const ProbeResult result = l.run(missing);
+  CHECK(!result.ok);
+  CHECK(result.detail == "spawn: no such file or directory");
 }
 
 TEST_CASE("a probe runs again after each result, and may be destroyed mid-attempt") {
-  Loop l;
+  test::TestLoop l;
   auto probe = std::make_unique<ExecProbe>(
-      &l.loop, std::vector<std::string>{"/bin/sh", "-c", "echo run"}, 5s);
+      l.get(), std::vector<std::string>{"/bin/sh", "-c", "echo run"}, 5s);
   int results = 0;
   std::function<void(ProbeResult)> again = [&](ProbeResult r) {
     CHECK(r.ok);
     if (++results < 3) probe->run(again);
   };
   probe->run(again);
-  uv_run(&l.loop, UV_RUN_DEFAULT);
+  l.drain();
   CHECK(results == 3);
 
   bool called = false;
   auto slow = std::make_unique<ExecProbe>(
-      &l.loop, std::vector<std::string>{"/bin/sh", "-c", "sleep 30"}, 60s);
+      l.get(), std::vector<std::string>{"/bin/sh", "-c", "sleep 30"}, 60s);
   slow->run([&](ProbeResult) { called = true; });
-  uv_run(&l.loop, UV_RUN_NOWAIT);
+  uv_run(l.get(), UV_RUN_NOWAIT);
   slow.reset();
   const auto started = Clock::now();
-  uv_run(&l.loop, UV_RUN_DEFAULT);
+  l.drain();
   CHECK(Clock::now() - started < 2s);
   CHECK(!called);
 }

@@ -6,30 +6,20 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <sstream>
 #include <string>
 
 #include "frontend/config/config_loader.hpp"
+#include "temp_dir.hpp"
+#include "uv_test_loop.hpp"
 
 using namespace ikesteer;
 using namespace ikesteer::frontend;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "ikst-hm-XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 std::string read(const std::string& path) {
   std::ifstream in(path);
@@ -38,30 +28,20 @@ std::string read(const std::string& path) {
   return s.str();
 }
 
-// Runs the loop until `done` holds or `limit` passes; true if it held.
-bool run_until(uv_loop_t* loop, const std::function<bool()>& done, Duration limit = 10s) {
-  const TimePoint end = Clock::now() + limit;
-  while (!done() && Clock::now() < end) uv_run(loop, UV_RUN_ONCE);
-  return done();
-}
-
 struct Fixture {
-  TempDir dir;
-  uv_loop_t loop{};
+  const test::TempDir dir{"ikst-hm"};
   EventLog events{100};
   std::shared_ptr<const ClusterState> published;
+  test::TestLoop loop;  // drained once the monitor is gone: handles close, children reaped
   std::unique_ptr<HealthMonitor> monitor;
 
   Fixture() {
-    uv_loop_init(&loop);
     monitor = std::make_unique<HealthMonitor>(
-        &loop, events, [this](std::shared_ptr<const ClusterState> s) { published = s; });
+        loop.get(), events, [this](std::shared_ptr<const ClusterState> s) { published = s; });
   }
   ~Fixture() {
     monitor->stop();
     monitor.reset();
-    uv_run(&loop, UV_RUN_DEFAULT);  // lets handles close and children be reaped
-    CHECK(uv_loop_close(&loop) == 0);
   }
   // m1 is up while the file "m1-up" exists; m2 and m3 always are.
   std::shared_ptr<const Config> config(const std::string& extra_member_keys) {
@@ -98,11 +78,11 @@ TEST_CASE("members start unknown, then follow their probes into the published st
   std::ofstream(f.dir.file("m1-up")).close();
   REQUIRE(f.monitor->configure(f.config("")).has_value());
   CHECK(f.state(0) == health::MemberState::Unknown);
-  REQUIRE(run_until(&f.loop, [&] {
+  REQUIRE(f.loop.run_until([&] {
     return f.state(0) == health::MemberState::Up && f.state(1) == health::MemberState::Up;
   }));
   std::filesystem::remove(f.dir.file("m1-up"));
-  REQUIRE(run_until(&f.loop, [&] { return f.state(0) == health::MemberState::Down; }));
+  REQUIRE(f.loop.run_until([&] { return f.state(0) == health::MemberState::Down; }));
   CHECK(f.published->members[0].reason.starts_with("exec: exit 1"));
   CHECK(f.state(1) == health::MemberState::Up);
   const auto events = f.events.since(0);
@@ -115,16 +95,16 @@ TEST_CASE("a down member's address is released, then claimed by the named surviv
   Fixture f;
   std::ofstream(f.dir.file("m1-up")).close();
   REQUIRE(f.monitor->configure(f.config("failover = \"member:m3\"\n")).has_value());
-  REQUIRE(run_until(&f.loop, [&] { return f.state(0) == health::MemberState::Up; }));
+  REQUIRE(f.loop.run_until([&] { return f.state(0) == health::MemberState::Up; }));
   std::filesystem::remove(f.dir.file("m1-up"));
-  REQUIRE(run_until(&f.loop,
-                    [&] { return f.published && !f.published->members[0].moved_away.empty(); }));
-  REQUIRE(run_until(&f.loop, [&] {
+  REQUIRE(
+      f.loop.run_until([&] { return f.published && !f.published->members[0].moved_away.empty(); }));
+  REQUIRE(f.loop.run_until([&] {
     return read(f.dir.file("moves")) == "release m1 127.0.0.11/24\nclaim m3 127.0.0.11/24\n";
   }));
   // Back up: after failback_hold the address goes home, release first again.
   std::ofstream(f.dir.file("m1-up")).close();
-  REQUIRE(run_until(&f.loop, [&] {
+  REQUIRE(f.loop.run_until([&] {
     return f.published->members[0].moved_away.empty() &&
            read(f.dir.file("moves"))
                .ends_with(
@@ -137,7 +117,7 @@ TEST_CASE("a reload keeps the verdicts of members whose checks did not change") 
   Fixture f;
   std::ofstream(f.dir.file("m1-up")).close();
   REQUIRE(f.monitor->configure(f.config("")).has_value());
-  REQUIRE(run_until(&f.loop, [&] {
+  REQUIRE(f.loop.run_until([&] {
     return f.state(0) == health::MemberState::Up && f.state(2) == health::MemberState::Up;
   }));
   auto reloaded = std::make_shared<Config>(*f.config("weight = 2.0\n"));

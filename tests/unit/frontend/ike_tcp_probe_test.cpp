@@ -1,5 +1,4 @@
 #include <doctest/doctest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 
 #include "frontend/probes/ike_probe.hpp"
 #include "frontend/probes/tcp_probe.hpp"
+#include "frontend/socket_address.hpp"
 #include "probe_test_support.hpp"
 #include "redirect/ike_message.hpp"
 #include "redirect/ike_reply.hpp"
@@ -90,16 +90,8 @@ TEST_CASE("ike probe: silence is a timeout") {
 }
 
 TEST_CASE("ike probe: a closed port fails at once (ICMP port unreachable)") {
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
   test::TestLoop loop;
-  IkeProbe probe(loop.get(), ike_options(ntohs(a.sin_port), 2s));
+  IkeProbe probe(loop.get(), ike_options(test::closed_udp_port(), 2s));
   const ProbeResult r = loop.run(probe);
   CHECK_FALSE(r.ok);
   CHECK(r.detail == "recv: connection refused");
@@ -181,41 +173,26 @@ TEST_CASE("the callback may destroy the probe") {
 TEST_CASE("tcp probe: connected, refused") {
   test::TestLoop loop;
   SUBCASE("a listener") {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::listen(fd, 4);
-    TcpProbe probe(loop.get(), {.address = kLoopback, .port = ntohs(a.sin_port), .timeout = 2s});
+    const test::TcpListener listener(4);
+    TcpProbe probe(loop.get(), {.address = kLoopback, .port = listener.port(), .timeout = 2s});
     const ProbeResult r = loop.run(probe);
     CHECK(r.ok);
     CHECK(r.detail == "connected");
-    ::close(fd);
   }
   SUBCASE("a full accept queue drops the SYN: timeout") {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::listen(fd, 0);
+    const test::TcpListener listener(0);
+    const SocketAddress to = SocketAddress::from(kLoopback, listener.port());
     std::vector<int> fillers;
     for (int i = 0; i < 4; ++i) {
       fillers.push_back(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-      ::connect(fillers.back(), reinterpret_cast<sockaddr*>(&a), sizeof a);
+      ::connect(fillers.back(), to.get(), to.length);
     }
     std::this_thread::sleep_for(50ms);
-    TcpProbe probe(loop.get(), {.address = kLoopback, .port = ntohs(a.sin_port), .timeout = 200ms});
+    TcpProbe probe(loop.get(), {.address = kLoopback, .port = listener.port(), .timeout = 200ms});
     const ProbeResult r = loop.run(probe);
     CHECK_FALSE(r.ok);
     CHECK(r.detail == "timeout");
     for (const int f : fillers) ::close(f);
-    ::close(fd);
   }
   SUBCASE("nothing listening") {
     TcpProbe probe(loop.get(), {.address = kLoopback, .port = test::closed_tcp_port()});

@@ -25,6 +25,7 @@
 #include "frontend/actions/address_mover.hpp"
 #include "frontend/actions/neighbour_announcer.hpp"
 #include "frontend/actions/netlink_address.hpp"
+#include "uv_test_loop.hpp"
 
 using namespace ikesteer;
 using namespace ikesteer::frontend;
@@ -194,15 +195,6 @@ IpAddress ip(const char* text) {
   return *IpAddress::parse(text);
 }
 
-struct Loop {
-  uv_loop_t loop{};
-  Loop() { uv_loop_init(&loop); }
-  ~Loop() {
-    uv_run(&loop, UV_RUN_DEFAULT);
-    CHECK(uv_loop_close(&loop) == 0);
-  }
-};
-
 }  // namespace
 
 TEST_CASE("netlink adds and removes IPv4 and IPv6 addresses, idempotently") {
@@ -321,12 +313,12 @@ TEST_CASE("the builtin mover adopts an address, announces it, and releases it") 
                              : neighbour_advertisements(frames, address);
     };
     Capture segment("v1", address.is_v4() ? ETH_P_ARP : ETH_P_IPV6);
-    Loop l;
+    test::TestLoop l;
     MoverOptions options;
     options.interface = "v0";
     options.announce_count = 3;
     options.announce_interval = 150ms;
-    AddressMover mover(&l.loop, options);
+    AddressMover mover(l.get(), options);
 
     std::optional<MoveOutcome> claimed;
     std::size_t announced_by_then = 0;
@@ -338,7 +330,7 @@ TEST_CASE("the builtin mover adopts an address, announces it, and releases it") 
     });
     CHECK(!claimed.has_value());
     const TimePoint started = Clock::now();
-    uv_run(&l.loop, UV_RUN_DEFAULT);  // until the last announcement
+    l.drain();  // until the last announcement
     REQUIRE(claimed.has_value());
     CHECK(claimed->ok);
     CHECK(claimed->detail == "added " + where + " on v0");
@@ -351,7 +343,7 @@ TEST_CASE("the builtin mover adopts an address, announces it, and releases it") 
     for (int i = 0; i < 2; ++i)  // the second finds nothing to remove: fine
       mover.run({false, address, prefix, true, ""},
                 [&](MoveOutcome o) { released.push_back(std::move(o)); });
-    uv_run(&l.loop, UV_RUN_DEFAULT);
+    l.drain();
     REQUIRE(released.size() == 2);
     for (const MoveOutcome& o : released) {
       CHECK(o.ok);
@@ -369,25 +361,25 @@ TEST_CASE("the builtin mover: no announcements when none are configured; failure
     return;
   }
   Capture segment("v1", ETH_P_ARP);
-  Loop l;
+  test::TestLoop l;
   MoverOptions quiet;
   quiet.interface = "v0";
   quiet.announce_count = 0;
-  AddressMover mover(&l.loop, quiet);
+  AddressMover mover(l.get(), quiet);
   std::vector<MoveOutcome> outcomes;
   mover.run({true, ip("192.0.2.10"), 24, true, ""},
             [&](MoveOutcome o) { outcomes.push_back(std::move(o)); });
-  uv_run(&l.loop, UV_RUN_DEFAULT);
+  l.drain();
   REQUIRE(outcomes.size() == 1);
   CHECK(outcomes[0].ok);
   CHECK(arp_announcements(segment.take(100ms), ip("192.0.2.10")).empty());
 
   MoverOptions elsewhere;
   elsewhere.interface = "nosuch0";
-  AddressMover broken(&l.loop, elsewhere);
+  AddressMover broken(l.get(), elsewhere);
   broken.run({true, ip("192.0.2.11"), 24, true, ""},
              [&](MoveOutcome o) { outcomes.push_back(std::move(o)); });
-  uv_run(&l.loop, UV_RUN_DEFAULT);
+  l.drain();
   REQUIRE(outcomes.size() == 2);
   CHECK(!outcomes[1].ok);
   CHECK(outcomes[1].detail == "192.0.2.11/24 on nosuch0: No such device");

@@ -2,11 +2,10 @@
 
 #include <doctest/doctest.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 
 #include "frontend/config/config_loader.hpp"
+#include "temp_dir.hpp"
 
 using namespace ikesteer;
 using namespace ikesteer::frontend;
@@ -28,20 +27,12 @@ state = "drain"
   return std::move(c).value();
 }
 
-struct TempFile {
-  std::string path;
-  TempFile() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "ikst-ov-XXXXXX").string();
-    path = std::string(mkdtemp(pattern.data())) + "/state.json";
-  }
-  ~TempFile() { std::filesystem::remove_all(std::filesystem::path(path).parent_path()); }
-};
-
 }  // namespace
 
 TEST_CASE("overrides are laid over the file's values and survive a restart") {
-  TempFile file;
-  auto o = OperatorOverrides::load(file.path);
+  const test::TempDir dir("ikst-ov");
+  const std::string path = dir.file("state.json");
+  auto o = OperatorOverrides::load(path);
   REQUIRE(o.has_value());
   o->set_state("m1", OperatorState::Maintenance);
   o->set_weight("m2", 3.5);
@@ -51,7 +42,7 @@ TEST_CASE("overrides are laid over the file's values and survive a restart") {
   CHECK(applied.members[1].state == OperatorState::Drain);  // the file's, untouched
   REQUIRE(o->save().has_value());
 
-  auto restarted = OperatorOverrides::load(file.path);
+  auto restarted = OperatorOverrides::load(path);
   REQUIRE(restarted.has_value());
   CHECK(restarted->members() == o->members());
   CHECK(restarted->apply(two_members()).members[0].state == OperatorState::Maintenance);
@@ -72,12 +63,13 @@ TEST_CASE("an override equal to the file's value, or for a member gone, is forgo
 }
 
 TEST_CASE("a missing state file is empty; a damaged one is an error naming it") {
-  TempFile file;
-  CHECK(OperatorOverrides::load(file.path).has_value());
-  std::ofstream(file.path) << "{\"members\": {\"m1\": {\"state\": \"sideways\"}}}";
-  auto bad = OperatorOverrides::load(file.path);
+  const test::TempDir dir("ikst-ov");
+  const std::string path = dir.file("state.json");
+  CHECK(OperatorOverrides::load(path).has_value());
+  std::ofstream(path) << "{\"members\": {\"m1\": {\"state\": \"sideways\"}}}";
+  auto bad = OperatorOverrides::load(path);
   REQUIRE_FALSE(bad.has_value());
-  CHECK(bad.error() == file.path + ": member m1: bad state");
-  std::ofstream(file.path) << "not json";
-  REQUIRE_FALSE(OperatorOverrides::load(file.path).has_value());
+  CHECK(bad.error() == path + ": member m1: bad state");
+  std::ofstream(path) << "not json";
+  REQUIRE_FALSE(OperatorOverrides::load(path).has_value());
 }

@@ -1,10 +1,7 @@
 #include "probe_test_support.hpp"
 
 #include <arpa/inet.h>
-#include <doctest/doctest.h>
 #include <netinet/in.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -13,7 +10,7 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "common/clock.hpp"
+#include "test_certificate.hpp"
 
 namespace ikesteer::frontend::test {
 namespace {
@@ -45,52 +42,25 @@ void set_receive_timeout(int fd, std::chrono::milliseconds t) {
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
-// A self-signed P-256 certificate for "health.example", valid for an hour.
+// A server context with a self-signed certificate for "health.example".
 SSL_CTX* self_signed_context() {
-  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-  X509* cert = X509_new();
-  X509_set_version(cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), 0);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("health.example"), -1, -1, 0);
-  X509_set_issuer_name(cert, name);
-  X509_sign(cert, key, EVP_sha256());
+  const TestCertificate made("health.example");
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
-  if (!ctx || SSL_CTX_use_certificate(ctx, cert) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1)
+  if (!ctx || SSL_CTX_use_certificate(ctx, made.certificate()) != 1 ||
+      SSL_CTX_use_PrivateKey(ctx, made.key()) != 1)
     throw std::runtime_error("self-signed certificate");
-  X509_free(cert);
-  EVP_PKEY_free(key);
   return ctx;
 }
 
+// A port on 127.0.0.1 that a socket of `type` was bound to, then closed.
+std::uint16_t closed_port(int type) {
+  const int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  const std::uint16_t port = bind_loopback(fd);
+  ::close(fd);
+  return port;
+}
+
 }  // namespace
-
-TestLoop::TestLoop() {
-  uv_loop_init(&loop_);
-}
-
-TestLoop::~TestLoop() {
-  drain();
-  CHECK(uv_loop_close(&loop_) == 0);
-}
-
-ProbeResult TestLoop::run(Probe& probe) {
-  std::optional<ProbeResult> result;
-  probe.run([&](ProbeResult r) { result = std::move(r); });
-  CHECK_FALSE(result.has_value());  // never from inside run()
-  const auto give_up = Clock::now() + 10s;
-  while (!result && Clock::now() < give_up) uv_run(&loop_, UV_RUN_ONCE);
-  REQUIRE(result.has_value());
-  return *result;
-}
-
-void TestLoop::drain() {
-  uv_run(&loop_, UV_RUN_DEFAULT);
-}
 
 UdpPeer::UdpPeer(Answer answer) : answer_(std::move(answer)) {
   fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -129,10 +99,20 @@ void UdpPeer::serve() {
 }
 
 std::uint16_t closed_tcp_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const std::uint16_t port = bind_loopback(fd);
-  ::close(fd);
-  return port;
+  return closed_port(SOCK_STREAM);
+}
+
+std::uint16_t closed_udp_port() {
+  return closed_port(SOCK_DGRAM);
+}
+
+TcpListener::TcpListener(int backlog) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+  port_ = bind_loopback(fd_);
+  ::listen(fd_, backlog);
+}
+
+TcpListener::~TcpListener() {
+  ::close(fd_);
 }
 
 HttpPeer::HttpPeer(Options options) : options_(std::move(options)) {

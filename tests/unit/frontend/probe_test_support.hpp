@@ -1,5 +1,4 @@
-// Loopback peers for the probe tests, each on a thread of its own with blocking sockets, and a
-// libuv loop that runs until a probe has answered.
+// Loopback peers for the probe tests, each on a thread of its own with blocking sockets.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -16,30 +15,11 @@
 #include <thread>
 #include <vector>
 
-#include "frontend/probes/probe.hpp"
+#include "uv_test_loop.hpp"  // TestLoop, which the probe tests run their probes on
 
 namespace ikesteer::frontend::test {
 
 using Bytes = std::vector<std::byte>;
-
-// A libuv loop for one test; closing it checks that every handle was closed.
-class TestLoop {
- public:
-  TestLoop();
-  ~TestLoop();
-  TestLoop(const TestLoop&) = delete;
-  TestLoop& operator=(const TestLoop&) = delete;
-  uv_loop_t* get() { return &loop_; }
-
-  // Starts one attempt, checks the callback did not run inside run(), and runs the loop until
-  // it has (at most 10 s).
-  ProbeResult run(Probe& probe);
-  // Runs the loop until nothing is left to do (handles closed, work done).
-  void drain();
-
- private:
-  uv_loop_t loop_{};
-};
 
 // A UDP peer on 127.0.0.1: `answer` turns each datagram into the datagrams sent back.
 class UdpPeer {
@@ -61,8 +41,23 @@ class UdpPeer {
   std::thread thread_;
 };
 
-// A TCP port on 127.0.0.1 with nothing listening on it (bound, then closed).
+// A TCP or UDP port on 127.0.0.1 with nothing listening on it (bound, then closed).
 std::uint16_t closed_tcp_port();
+std::uint16_t closed_udp_port();
+
+// A TCP socket on 127.0.0.1 listening with room for `backlog` connections; never accepts.
+class TcpListener {
+ public:
+  explicit TcpListener(int backlog);
+  ~TcpListener();
+  TcpListener(const TcpListener&) = delete;
+  TcpListener& operator=(const TcpListener&) = delete;
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
 
 // An HTTP(S) server on 127.0.0.1: reads a request head, writes `response`, closes. With
 // `silent` it accepts and never answers.

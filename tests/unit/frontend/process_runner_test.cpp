@@ -9,20 +9,14 @@
 #include <fstream>
 #include <optional>
 
+#include "temp_dir.hpp"
+#include "uv_test_loop.hpp"
+
 using namespace ikesteer;
 using namespace ikesteer::frontend;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct Loop {
-  uv_loop_t loop{};
-  Loop() { uv_loop_init(&loop); }
-  ~Loop() {
-    uv_run(&loop, UV_RUN_DEFAULT);
-    CHECK(uv_loop_close(&loop) == 0);
-  }
-};
 
 ProcessSpec shell(const std::string& script, Duration timeout = 5s) {
   return {{"/bin/sh", "-c", script}, {}, timeout};
@@ -30,13 +24,13 @@ ProcessSpec shell(const std::string& script, Duration timeout = 5s) {
 
 // Runs one command to completion; checks that the callback is not made from inside run().
 ProcessResult run_once(ProcessSpec spec) {
-  Loop l;
-  ProcessRunner runner(&l.loop);
+  test::TestLoop l;
+  ProcessRunner runner(l.get());
   std::optional<ProcessResult> result;
   runner.run(std::move(spec), [&](ProcessResult r) { result = std::move(r); });
   CHECK(runner.running());
   CHECK(!result.has_value());
-  uv_run(&l.loop, UV_RUN_DEFAULT);
+  l.drain();
   CHECK(!runner.running());
   REQUIRE(result.has_value());
   return *result;
@@ -55,11 +49,6 @@ pid_t read_pid(const std::filesystem::path& file) {
   pid_t pid = 0;
   in >> pid;
   return pid;
-}
-
-std::filesystem::path temp_path(const std::string& name) {
-  return std::filesystem::temp_directory_path() /
-         ("ikesteer-runner-" + std::to_string(::getpid()) + "-" + name);
 }
 
 }  // namespace
@@ -92,10 +81,10 @@ TEST_CASE("output past 4 KiB is discarded but counted") {
 }
 
 TEST_CASE("a timeout kills the command and what it started, promptly") {
-  const auto pid_file = temp_path("grandchild");
+  const test::TempDir dir("ikesteer-runner");
+  const std::string pid_file = dir.file("grandchild");
   const auto started = Clock::now();
-  const ProcessResult r =
-      run_once(shell("sleep 30 & echo $! > " + pid_file.string() + "; wait", 300ms));
+  const ProcessResult r = run_once(shell("sleep 30 & echo $! > " + pid_file + "; wait", 300ms));
   CHECK(Clock::now() - started < 2s);
   CHECK(r.timed_out);
   CHECK(r.exit_status == -1);
@@ -104,7 +93,6 @@ TEST_CASE("a timeout kills the command and what it started, promptly") {
   CHECK(!succeeded(r));
   CHECK(r.elapsed >= 299ms);  // libuv keeps time in whole milliseconds
   const pid_t grandchild = read_pid(pid_file);
-  std::filesystem::remove(pid_file);
   REQUIRE(grandchild > 0);
   // SIGKILL went to the whole process group; give the kernel a moment to finish it.
   for (int i = 0; i < 100 && alive(grandchild); ++i) ::usleep(10'000);
@@ -120,8 +108,9 @@ TEST_CASE("death by a signal is reported as such") {
 }
 
 TEST_CASE("environment variables are added to ours and arrive verbatim") {
-  const auto marker = temp_path("marker");
-  const std::string hostile = "m1; touch " + marker.string();
+  const test::TempDir dir("ikesteer-runner");
+  const std::string marker = dir.file("marker");
+  const std::string hostile = "m1; touch " + marker;
   ProcessSpec spec =
       shell("printf '%s|%s|%s|%s' \"$IKESTEER_A\" \"$IKESTEER_B\" \"$HOME\" \"$PATH\"");
   spec.env = {{"IKESTEER_A", hostile}, {"IKESTEER_B", "$(id) `id` \"'"}, {"HOME", "/nowhere"}};
@@ -151,31 +140,31 @@ TEST_CASE("a command that cannot start is reported on a later loop turn") {
 }
 
 TEST_CASE("destroying the runner kills the command and never calls back") {
-  const auto pid_file = temp_path("destroyed");
-  Loop l;
+  const test::TempDir dir("ikesteer-runner");
+  const std::string pid_file = dir.file("destroyed");
+  test::TestLoop l;
   bool called = false;
-  auto runner = std::make_unique<ProcessRunner>(&l.loop);
-  runner->run(shell("echo $$ > " + pid_file.string() + "; exec sleep 30", 60s),
+  auto runner = std::make_unique<ProcessRunner>(l.get());
+  runner->run(shell("echo $$ > " + pid_file + "; exec sleep 30", 60s),
               [&](ProcessResult) { called = true; });
   for (int i = 0; i < 500 && read_pid(pid_file) == 0; ++i) {
-    uv_run(&l.loop, UV_RUN_NOWAIT);
+    uv_run(l.get(), UV_RUN_NOWAIT);
     ::usleep(2'000);
   }
   const pid_t child = read_pid(pid_file);
-  std::filesystem::remove(pid_file);
   REQUIRE(child > 0);
   CHECK(alive(child));
   runner.reset();
   const auto started = Clock::now();
-  uv_run(&l.loop, UV_RUN_DEFAULT);  // returns once the killed child is reaped
+  l.drain();  // returns once the killed child is reaped
   CHECK(Clock::now() - started < 2s);
   CHECK(!alive(child));
   CHECK(!called);
 }
 
 TEST_CASE("the runner can be reused, and destroyed, from inside its callback") {
-  Loop l;
-  auto runner = std::make_unique<ProcessRunner>(&l.loop);
+  test::TestLoop l;
+  auto runner = std::make_unique<ProcessRunner>(l.get());
   std::vector<std::string> outputs;
   runner->run(shell("echo one"), [&](ProcessResult first) {
     outputs.push_back(first.output);
@@ -184,7 +173,7 @@ TEST_CASE("the runner can be reused, and destroyed, from inside its callback") {
       runner.reset();
     });
   });
-  uv_run(&l.loop, UV_RUN_DEFAULT);
+  l.drain();
   CHECK(outputs == std::vector<std::string>{"one\n", "two\n"});
   CHECK(runner == nullptr);
 }

@@ -11,8 +11,10 @@
 # the goal is a ratio >= 0.95 (the redirect rate drops by at most 5 %).
 #
 # The HTTP clients run on LOADGEN_CPU beside the redirect load generator (there is no third
-# CPU), so a drop can also come from the load generator losing CPU; the table shows the CPU the
-# server's packet loop and its other threads (HTTP, main) used, to tell them apart.
+# CPU). So that they take little CPU from it, the SSE clients, and wrk in `limited`, run at
+# nice 10 (the table shows whether they still reach their rate); wrk in `max` runs at nice 0 and
+# so also slows the load generator. The table shows the CPU the server's packet loop and its
+# other threads (HTTP, main) used, to tell the two effects apart.
 #
 # Builds nothing. Runs as root on the loopback of a network namespace it creates; every client
 # stops by itself (DURATION + 3 s at most). Exit 0 when the goal is met for every mode with HTTP
@@ -60,7 +62,8 @@ source "$REPO/bench/bench_lib.sh"
 
 [[ $(id -u) == 0 ]] || die "needs root (network namespace)"
 [[ -x $IKESTEER ]] || die "no ikesteer at $IKESTEER"
-[[ -x $LOADGEN ]] || die "no load generator at $LOADGEN (cmake --build BUILD --target ikesteer_loadgen)"
+[[ -x $LOADGEN ]] ||
+  die "no load generator at $LOADGEN (cmake --build BUILD --target ikesteer_loadgen)"
 command -v "$WRK" >/dev/null || die "no wrk (apt-get install wrk)"
 PYTHON=/usr/bin/python3
 [[ -x $PYTHON ]] || PYTHON=python3
@@ -134,15 +137,17 @@ run_mode() {
   wait_quiet
   if [[ $mode != none ]]; then
     if ((SSE_CLIENTS > 0)); then
-      ip netns exec "$NS" taskset -c "$LOADGEN_CPU" "$PYTHON" "$REPO/bench/sse_clients.py" \
-        --port "$HTTP_PORT" --clients "$SSE_CLIENTS" --duration $((DURATION + 3)) \
+      ip netns exec "$NS" taskset -c "$LOADGEN_CPU" nice -n 10 \
+        "$PYTHON" "$REPO/bench/sse_clients.py" --port "$HTTP_PORT" --clients "$SSE_CLIENTS" \
+        --duration $((DURATION + 3)) \
         >"$WORK/sse-$tag.txt" 2>&1 &
       sse_pid=$!
       PIDS+=("$sse_pid")
     fi
-    local script=()
-    [[ $mode == limited ]] && script=(-s "$WORK/delay.lua")
-    ip netns exec "$NS" taskset -c "$LOADGEN_CPU" "$WRK" -t 1 -c "$HTTP_CONNECTIONS" \
+    local script=() niceness=0
+    [[ $mode == limited ]] && script=(-s "$WORK/delay.lua") niceness=10
+    ip netns exec "$NS" taskset -c "$LOADGEN_CPU" nice -n "$niceness" "$WRK" -t 1 \
+      -c "$HTTP_CONNECTIONS" \
       -d $((DURATION + 2))s --latency "${script[@]}" \
       "http://127.0.0.1:$HTTP_PORT/api/v1/status" ${script:+"$DELAY_MS"} \
       >"$WORK/wrk-$tag.txt" 2>&1 &
@@ -208,7 +213,9 @@ for ((round = 1; round <= REPEAT; round++)); do
     log "== round $round of $REPEAT: $mode"
     before=$(wc -w <<<"${RPS[$mode]:-}")
     run_mode "$mode" "$round"
-    (($(wc -w <<<"${RPS[$mode]:-}") > before)) && this[$mode]=$(tr ' ' '\n' <<<"${RPS[$mode]}" | tail -1)
+    if (($(wc -w <<<"${RPS[$mode]:-}") > before)); then
+      this[$mode]=$(tr ' ' '\n' <<<"${RPS[$mode]}" | tail -1)
+    fi
   done
   for mode in "${modes[@]}"; do
     [[ $mode != none && -n ${this[$mode]:-} && -n ${this[none]:-} ]] &&
@@ -225,8 +232,10 @@ printf 'IKE_SA_INIT -> REDIRECT at full speed (window %s, %s s per run), ikestee
   "$WINDOW" "$DURATION"
 printf 'on CPU %s; load generator, wrk and %s SSE clients on CPU %s; medians of %s rounds\n' \
   "$SERVER_CPU" "$SSE_CLIENTS" "$LOADGEN_CPU" "$REPEAT"
-printf 'limited: wrk -t 1 -c %s, %s ms between requests per connection (~%s requests/s)\n\n' \
+printf 'limited: wrk -t 1 -c %s, %s ms between requests per connection (~%s requests/s),' \
   "$HTTP_CONNECTIONS" "$DELAY_MS" "$HTTP_RATE"
+printf ' nice 10\nmax: wrk -t 1 -c %s as fast as it goes, nice 0' "$HTTP_CONNECTIONS"
+printf '; SSE clients at nice 10 with either\n\n'
 printf '%-8s %12s %7s %20s %11s %11s %10s %10s %10s  %s\n' mode redirects/s ratio "(round ratios)" \
   loop_cpu_s other_cpu_s http_req/s p50 p99 "SSE live/connected"
 goals=0
@@ -243,7 +252,9 @@ for mode in "${modes[@]}"; do
     "${SSE_OK[$mode]:--}"
 done
 echo "loop_cpu_s / other_cpu_s: CPU seconds of the packet loop / of the server's other threads"
-echo "(HTTP, main) during the run; invalid replies: $(for m in "${modes[@]}"; do printf '%s=%s ' "$m" "${INVALID[$m]:-0}"; done)"
+printf '(HTTP, main) during the run; invalid replies:'
+for m in "${modes[@]}"; do printf ' %s=%s' "$m" "${INVALID[$m]:-0}"; done
+echo
 echo
 for mode in "${modes[@]}"; do
   [[ $mode == none ]] && continue

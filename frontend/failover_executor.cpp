@@ -25,9 +25,8 @@ std::string millis(Duration d) {
 
 }  // namespace
 
-FailoverExecutor::FailoverExecutor(uv_loop_t* loop, EventLog& events,
-                                   std::function<void()> owners_changed)
-    : loop_(loop), events_(events), owners_changed_(std::move(owners_changed)) {}
+FailoverExecutor::FailoverExecutor(uv_loop_t* loop, EventLog& events, std::function<void()> changed)
+    : loop_(loop), events_(events), changed_(std::move(changed)) {}
 
 void FailoverExecutor::configure(const Config& config) {
   std::vector<health::FailoverAddress> addresses;
@@ -167,7 +166,6 @@ void FailoverExecutor::finished(std::uint64_t id, bool ok, const std::string& de
   if (it == in_flight_.end()) return;
   const health::FailoverAction action = it->second;
   in_flight_.erase(it);
-  const auto before = holders();
   std::vector<health::FailoverAction> next = planner_->completed(id, ok, Clock::now());
   const std::string address = planner_->addresses()[action.address].address.to_string();
   const std::string what = "address " + std::string(kind_name(action.kind));
@@ -179,7 +177,7 @@ void FailoverExecutor::finished(std::uint64_t id, bool ok, const std::string& de
                {"ok", ok ? "true" : "false"},
                {"detail", detail},
                {"ms", millis(elapsed)}});
-  if (holders() != before) owners_changed_();
+  changed_();  // holders, phases or verification: the monitor republishes what differs
   start(std::move(next));
 }
 

@@ -1,7 +1,7 @@
 // Carries out health::FailoverPlanner's decisions: releases and claims through the
 // AddressMover (builtin on this host, the exec hook on members), verifies each claim with an
-// IKE probe to the moved address, records every step as an event, and tells the monitor when
-// an address changes hands.
+// IKE probe to the moved address, records every step as an event, and tells the monitor after
+// each outcome (an address changed hands, or was verified).
 #pragma once
 
 #include <uv.h>
@@ -25,7 +25,7 @@ namespace ikesteer::frontend {
 
 class FailoverExecutor {
  public:
-  FailoverExecutor(uv_loop_t* loop, EventLog& events, std::function<void()> owners_changed);
+  FailoverExecutor(uv_loop_t* loop, EventLog& events, std::function<void()> changed);
 
   // Builds the plan for `config`'s movable addresses. Addresses already planned keep their
   // holder (a reload does not forget where they are); actions in flight are abandoned.
@@ -49,7 +49,7 @@ class FailoverExecutor {
 
   uv_loop_t* loop_;
   EventLog& events_;
-  std::function<void()> owners_changed_;
+  std::function<void()> changed_;  // after every outcome
   std::shared_ptr<const Config> config_;
   std::optional<health::FailoverPlanner> planner_;
   std::unique_ptr<AddressMover> mover_;

@@ -1,5 +1,7 @@
 #include "frontend/ike_handler.hpp"
 
+#include <algorithm>
+
 namespace ikesteer::frontend {
 namespace {
 
@@ -47,9 +49,8 @@ void IkeHandler::publish() {
   std::lock_guard lock(published_mutex_);
   published_.responder = responder_->counters();
   published_.redirects_per_member = redirects_per_member_;
-  published_.recent.assign(recent_.begin(),
-                           recent_.begin() + static_cast<std::ptrdiff_t>(
-                                                 std::min(recent_next_, recent_.size())));
+  published_.recent.assign(recent_.begin(), recent_.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                                  recent_next_, recent_.size())));
   published_.config = config_;
 }
 
@@ -68,8 +69,28 @@ void IkeHandler::refresh_config() {
   steering_ = std::move(steering);
   if (config_ != previous) {
     redirects_per_member_.assign(config_->members.size(), 0);
-    recent_next_ = 0;  // the records index the old member list
+    keep_recent(*previous);
   }
+}
+
+// The recent decisions index the previous member list: follow each member by name into the new
+// one, and forget those whose member is gone.
+void IkeHandler::keep_recent(const Config& previous) {
+  std::array<DecisionRecord, kRecent> kept{};
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < std::min(recent_next_, kRecent); ++i) {
+    DecisionRecord r = recent_[(recent_next_ - 1 - i) % kRecent];  // newest first
+    const auto& members = config_->members;
+    const auto it = std::find_if(members.begin(), members.end(), [&](const MemberConfig& m) {
+      return m.name == previous.members[r.member].name;
+    });
+    if (it == members.end()) continue;
+    r.member = static_cast<std::uint32_t>(it - members.begin());
+    kept[count++] = r;
+  }
+  std::reverse(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(count));  // oldest first
+  recent_ = kept;
+  recent_next_ = count;
 }
 
 std::span<const std::byte> IkeHandler::handle(std::span<const std::byte> payload,
@@ -81,9 +102,8 @@ std::span<const std::byte> IkeHandler::handle(std::span<const std::byte> payload
   if (v.reply && v.kind == redirect::ReplyKind::Redirect) {
     if (const auto& decision = steering_->last_decision()) {
       ++redirects_per_member_[decision->member];
-      recent_[recent_next_++ % recent_.size()] = {now, d.source,
-                                                  static_cast<std::uint32_t>(decision->member),
-                                                  decision->reason};
+      recent_[recent_next_++ % kRecent] = {
+          now, d.source, static_cast<std::uint32_t>(decision->member), decision->reason};
     }
   }
   if (log_enabled(LogLevel::Debug)) log_decision(d, v);

@@ -46,6 +46,7 @@ class IkeHandler final : public DatagramHandler {
 
  private:
   void refresh_config();
+  void keep_recent(const Config& previous);
   void log_decision(const redirect::Datagram& d, const redirect::Verdict& v);
 
   unsigned threads_;
@@ -59,8 +60,9 @@ class IkeHandler final : public DatagramHandler {
   PrefixRateLimiter limiter_;
   std::unique_ptr<redirect::Responder> responder_;
   std::vector<std::uint64_t> redirects_per_member_;
-  std::array<DecisionRecord, 16> recent_{};
-  std::size_t recent_next_ = 0;  // total recorded; slot = recent_next_ % size
+  static constexpr std::size_t kRecent = 16;
+  std::array<DecisionRecord, kRecent> recent_{};
+  std::size_t recent_next_ = 0;  // total recorded; slot = recent_next_ % kRecent
   LogRateLimit log_limit_{20};
 
   mutable std::mutex published_mutex_;

@@ -114,18 +114,19 @@ void OperatorSide::sample() {
 
 std::vector<RecentDecision> OperatorSide::recent_decisions() const {
   const Published published = parts_.shared.current();
-  const auto steering =
-      MemberSteering(published.config, published.cluster, 1);  // for the gateway names
   const TimePoint steady_now = Clock::now();
   const auto system_now = std::chrono::system_clock::now();
   std::vector<std::pair<TimePoint, RecentDecision>> all;
   for (const IkeCounters& loop : parts_.ike_loops()) {
-    if (loop.config != published.config) continue;  // from before a reload
+    // A loop that has not seen the newest configuration yet names members by its own; the
+    // gateway each was sent to comes from steering over that list.
+    if (!loop.config || loop.config->members.size() != published.cluster->members.size()) continue;
+    const MemberSteering steering(loop.config, published.cluster, 1);
     for (const DecisionRecord& r : loop.recent) {
       const auto age =
           std::chrono::duration_cast<std::chrono::system_clock::duration>(steady_now - r.at);
       all.push_back({r.at,
-                     {system_now - age, r.client, published.config->members[r.member].name,
+                     {system_now - age, r.client, loop.config->members[r.member].name,
                       describe(steering.identity(r.member, r.client.family())), r.reason}});
     }
   }

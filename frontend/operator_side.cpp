@@ -1,7 +1,6 @@
 #include "frontend/operator_side.hpp"
 
 #include <algorithm>
-#include <numeric>
 
 #include "frontend/http/api_routes.hpp"
 #include "frontend/http/dashboard.hpp"
@@ -12,14 +11,6 @@ namespace {
 
 constexpr std::size_t kRatePoints = 15 * 60;  // one a second, 15 minutes
 constexpr auto kActionTimeout = std::chrono::seconds(5);
-
-std::uint64_t drops(const Totals& t) {
-  const auto& ike = t.ike.responder.drops;
-  const auto& dns = t.dns.authority.drops;
-  return std::accumulate(ike.begin(), ike.end(), std::uint64_t{0}) +
-         std::accumulate(dns.begin(), dns.end(), std::uint64_t{0}) + t.ike.transport.oversize +
-         t.dns.rate_limit.dropped;
-}
 
 std::uint64_t redirects(const Totals& t) {
   return t.ike.responder.replies[static_cast<std::size_t>(redirect::ReplyKind::Redirect)];
@@ -103,10 +94,20 @@ void OperatorSide::sample() {
     auto rate = [](std::uint64_t after, std::uint64_t before) {
       return after >= before ? static_cast<double>(after - before) : 0.0;
     };
-    rates_.push_back({std::chrono::system_clock::now(),
-                      rate(redirects(now), redirects(*last_totals_)),
-                      rate(now.dns.authority.received, last_totals_->dns.authority.received),
-                      rate(drops(now), drops(*last_totals_))});
+    RatePoint point{std::chrono::system_clock::now(),
+                    rate(redirects(now), redirects(*last_totals_)),
+                    rate(now.dns.authority.received, last_totals_->dns.authority.received),
+                    0,
+                    {}};
+    const auto before = drop_counters(last_totals_->ike, last_totals_->dns);
+    for (const auto& [reason, count] : drop_counters(now.ike, now.dns)) {
+      const auto was = before.find(reason);
+      const double r = rate(count, was == before.end() ? 0 : was->second);
+      if (r == 0) continue;
+      point.drops_by_reason[reason] = r;
+      point.drops += r;
+    }
+    rates_.push_back(std::move(point));
     if (rates_.size() > kRatePoints) rates_.pop_front();
   }
   last_totals_ = now;

@@ -349,11 +349,15 @@ std::string counters_json(const ControlPlane& plane) {
 
 std::string rates_json(const ControlPlane& plane) {
   Json points = Json::array();
-  for (const RatePoint& r : plane.rates())
+  for (const RatePoint& r : plane.rates()) {
+    Json by_reason = Json::object();
+    for (const auto& [reason, rate] : r.drops_by_reason) by_reason[reason] = rate;
     points.push_back({{"at", rfc3339(r.at)},
                       {"redirects", r.redirects},
                       {"dns_queries", r.dns_queries},
-                      {"drops", r.drops}});
+                      {"drops", r.drops},
+                      {"drops_by_reason", std::move(by_reason)}});
+  }
   return dump(Json{{"interval_seconds", 1}, {"points", std::move(points)}});
 }
 

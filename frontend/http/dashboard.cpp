@@ -73,10 +73,13 @@ json event_json(const Event& e) {
 }
 
 json rate_json(const RatePoint& p) {
+  json by_reason = json::object();
+  for (const auto& [reason, rate] : p.drops_by_reason) by_reason[reason] = rate;
   return {{"at", wall_ms(p.at)},
           {"redirects", p.redirects},
           {"dns", p.dns_queries},
-          {"drops", p.drops}};
+          {"drops", p.drops},
+          {"drops_by_reason", std::move(by_reason)}};
 }
 
 json address_json(const IpAddress& address, const std::string& member,
@@ -95,22 +98,6 @@ json address_json(const IpAddress& address, const std::string& member,
           {"phase", moved_away ? "away" : "home"},
           {"verified", nullptr},
           {"reason", ""}};
-}
-
-// Non-zero drop counters by reason, IKE and DNS.
-std::map<std::string, std::uint64_t> drop_counters(const Totals& t) {
-  std::map<std::string, std::uint64_t> drops;
-  auto add = [&](const std::string& name, std::uint64_t value) {
-    if (value != 0) drops[name] = value;
-  };
-  for (std::size_t i = 0; i < t.ike.responder.drops.size(); ++i)
-    add("ike." + std::string(to_string(static_cast<redirect::DropReason>(i))),
-        t.ike.responder.drops[i]);
-  add("ike.oversize", t.ike.transport.oversize);
-  for (std::size_t i = 0; i < t.dns.authority.drops.size(); ++i)
-    add("dns." + std::string(to_string(static_cast<dns::DropReason>(i))), t.dns.authority.drops[i]);
-  add("dns.rrl_dropped", t.dns.rate_limit.dropped);
-  return drops;
 }
 
 // Everything but events and rates: what the `state` event carries.
@@ -281,7 +268,7 @@ class DashboardFeed {
       redirects[name] = value;
     }
     json drops = json::array();
-    std::map<std::string, std::uint64_t> counters = drop_counters(totals);
+    std::map<std::string, std::uint64_t> counters = drop_counters(totals.ike, totals.dns);
     for (const auto& [reason, total] : counters) {
       const std::optional<std::uint64_t> before = previous(drops_, reason);
       drops.push_back({{"reason", reason},

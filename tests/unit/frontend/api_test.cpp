@@ -129,7 +129,8 @@ class FakePlane final : public ControlPlane {
     totals_.health.agent_rejected[static_cast<std::size_t>(health::AgentReject::BadMac)] = 2;
 
     for (int i = 0; i < 3; ++i)
-      rates_.push_back({wall(1'700'000'000'000 + i * 1000), 10.0 + i, 20.5, 0.25});
+      rates_.push_back(
+          {wall(1'700'000'000'000 + i * 1000), 10.0 + i, 20.5, 0.25, {{"ike.malformed", 0.25}}});
     decisions_ = {{wall(1'700'000'001'000), ip("203.0.113.7"), "m1", "198.51.100.11",
                    health::PickReason::HashOwner},
                   {wall(1'700'000'000'500), ip("2001:db8:1::7"), "m3", "m3.vpn.example",
@@ -512,7 +513,8 @@ TEST_CASE("rates: one point per second, oldest first") {
   CHECK(j["points"][0] == json{{"at", "2023-11-14T22:13:20.000Z"},
                                {"redirects", 10.0},
                                {"dns_queries", 20.5},
-                               {"drops", 0.25}});
+                               {"drops", 0.25},
+                               {"drops_by_reason", {{"ike.malformed", 0.25}}}});
   CHECK(j["points"][2]["redirects"] == 12.0);
 }
 

@@ -41,9 +41,6 @@ LOADGEN_CPU=${LOADGEN_CPU:-0}
 QUIET_WAIT=${QUIET_WAIT:-30}
 REPEAT=${REPEAT:-3}
 KEEP=${KEEP:-0}
-MEMBERS=(m1 m2 m3)
-declare -A V4=([m1]=198.51.100.11 [m2]=198.51.100.12 [m3]=198.51.100.13)
-declare -A V6=([m1]=2001:db8::11 [m2]=2001:db8::12 [m3]=2001:db8::13)
 # Share of NXDOMAIN answers the query file must produce (25 %), and the tolerance.
 NX_SHARE=25
 NX_TOLERANCE=2
@@ -59,6 +56,10 @@ done
 
 # shellcheck source=bench/bench_lib.sh
 source "$REPO/bench/bench_lib.sh"
+# The members, zone and cluster name of the DNS integration tests, and ikesteer's configuration
+# for them (dns_ikesteer_conf): the benchmark serves exactly what the tests check.
+# shellcheck source=tests/integration/dns_lib.sh
+source "$REPO/tests/integration/dns_lib.sh"
 
 [[ $(id -u) == 0 ]] || die "needs root (network namespace)"
 command -v dnsperf >/dev/null || die "no dnsperf (install .ci/packages/dns.txt)"
@@ -88,7 +89,7 @@ ns1 A 203.0.113.53
 www CNAME gw
 info TXT "ikesteer test zone"
 EOF
-  for m in "${MEMBERS[@]}"; do printf '%s A %s\n%s AAAA %s\n' "$m" "${V4[$m]}" "$m" "${V6[$m]}"; done
+  for m in "${DNS_MEMBERS[@]}"; do printf '%s A %s\n%s AAAA %s\n' "$m" "${DNS_V4[$m]}" "$m" "${DNS_V6[$m]}"; done
 }
 
 # 1000 queries in a fixed pseudo-random order (awk's rand with a fixed seed).
@@ -113,44 +114,11 @@ make_queries() {
 # SERVER_PORT; every server runs inside $NS pinned to $SERVER_CPU, on 127.0.0.1.
 
 start_ikesteer() {
-  local conf=$WORK/ikesteer.toml m
+  local conf=$WORK/ikesteer.toml
   SERVER_PORT=5301
-  {
-    # DNS over UDP runs on the [ike] event loops: one loop, like the peers' one UDP thread.
-    printf '[ike]\nlisten = ["127.0.0.1"]\nports = [15500]\nthreads = 1\n\n'
-    printf '[log]\nlevel = "warn"\n\n'
-    printf '[dns]\nlisten = ["127.0.0.1"]\nport = %d\n' "$SERVER_PORT"
-    printf 'tcp_idle_timeout = 10\ntcp_max_connections = 256\n'
-    printf 'rrl_responses_per_second = 0\nrrl_slip = 2\n\n'
-    cat <<'EOF'
-[[dns.zone]]
-origin = "vpn.example."
-ttl = 300
-ns = ["ns1.vpn.example."]
-records = ["ns1 A 203.0.113.53", "www CNAME gw", "info TXT \"ikesteer test zone\""]
-member_names = true
-
-[dns.zone.soa]
-mname = "ns1.vpn.example."
-rname = "hostmaster.vpn.example."
-serial = 1
-refresh = 3600
-retry = 600
-expire = 86400
-minimum = 60
-
-[[dns.cluster]]
-name = "gw.vpn.example."
-policy = "all"
-count = 2
-ttl = 30
-ttl_transition = 5
-fail_open_min = 1
-EOF
-    for m in "${MEMBERS[@]}"; do
-      printf '\n[[member]]\nname = "%s"\naddresses = ["%s", "%s"]\n' "$m" "${V4[$m]}" "${V6[$m]}"
-    done
-  } >"$conf"
+  # DNS over UDP runs on the [ike] event loops: one loop, like the peers' one UDP thread.
+  DNS_LISTEN=(127.0.0.1) IKE_LISTEN=(127.0.0.1)
+  IKE_PORT=15500 DNS_PORT=$SERVER_PORT DNS_LOG_LEVEL=warn dns_ikesteer_conf >"$conf"
   ip netns exec "$NS" taskset -c "$SERVER_CPU" "$IKESTEER" --config "$conf" \
     >>"$WORK/ikesteer.log" 2>&1 &
   SERVER_PID=$!
@@ -161,9 +129,9 @@ start_gdnsd() {
   local dir=$WORK/gdnsd m v4="" v6=""
   SERVER_PORT=5302
   mkdir -p "$dir/zones"
-  for m in "${MEMBERS[@]}"; do
-    v4+="${v4:+, }${V4[$m]}"
-    v6+="${v6:+, }${V6[$m]}"
+  for m in "${DNS_MEMBERS[@]}"; do
+    v4+="${v4:+, }${DNS_V4[$m]}"
+    v6+="${v6:+, }${DNS_V6[$m]}"
   done
   cat >"$dir/config" <<EOF
 options => {
@@ -196,7 +164,7 @@ start_knot() {
   mkdir -p "$dir"
   {
     static_zone
-    for m in "${MEMBERS[@]}"; do printf 'gw 30 A %s\ngw 30 AAAA %s\n' "${V4[$m]}" "${V6[$m]}"; done
+    for m in "${DNS_MEMBERS[@]}"; do printf 'gw 30 A %s\ngw 30 AAAA %s\n' "${DNS_V4[$m]}" "${DNS_V6[$m]}"; done
   } >"$dir/vpn.example.zone"
   cat >"$dir/knot.conf" <<EOF
 server:
@@ -239,10 +207,10 @@ wait_ready() {
     sleep 0.1
   done
   ((i < 100)) || { log "$name does not answer on port $SERVER_PORT"; return 1; }
-  want=$(printf '%s\n' "${V4[@]}" | sort | paste -sd' ' -)
+  want=$(printf '%s\n' "${DNS_V4[@]}" | sort | paste -sd' ' -)
   out=$(ask +short gw.vpn.example. A | sort | paste -sd' ' -)
   [[ $out == "$want" ]] || { log "$name: gw A = '$out', expected '$want'"; return 1; }
-  want=$(printf '%s\n' gw.vpn.example. "${V4[@]}" | sort | paste -sd' ' -)
+  want=$(printf '%s\n' gw.vpn.example. "${DNS_V4[@]}" | sort | paste -sd' ' -)
   out=$(ask +short www.vpn.example. A | sort | paste -sd' ' -)
   # gdnsd 3 does not chase CNAMEs inside its zone: its answer is the CNAME alone.
   [[ $out == "$want" || ($name == gdnsd && $out == gw.vpn.example.) ]] ||

@@ -28,7 +28,8 @@ std::string millis(Duration d) {
 FailoverExecutor::FailoverExecutor(uv_loop_t* loop, EventLog& events, std::function<void()> changed)
     : loop_(loop), events_(events), changed_(std::move(changed)) {}
 
-void FailoverExecutor::configure(const Config& config) {
+void FailoverExecutor::configure(std::shared_ptr<const Config> next) {
+  const Config& config = *next;
   std::vector<health::FailoverAddress> addresses;
   health::PlannerOptions options;
   options.fencing = config.failover.fencing;
@@ -45,9 +46,10 @@ void FailoverExecutor::configure(const Config& config) {
   }
   // Where each address is now, by address and holder name, so a reload keeps it there.
   std::vector<health::Holder> owners;
+  const auto held = holders();
   for (const health::FailoverAddress& a : addresses) {
     health::Holder owner = a.home;
-    for (const auto& [address, holder] : holders()) {
+    for (const auto& [address, holder] : held) {
       if (address != a.address) continue;
       owner = holder;
       if (holder != health::kFrontend && holder != health::kNobody) {
@@ -62,11 +64,11 @@ void FailoverExecutor::configure(const Config& config) {
   ++epoch_;
   verifying_.clear();
   in_flight_.clear();
-  config_ = std::make_shared<const Config>(config);
+  config_ = std::move(next);
+  const Config::Failover& f = config_->failover;
   mover_ = std::make_unique<AddressMover>(
       loop_,
-      MoverOptions{config.failover.interface, config.failover.hook, config.failover.hook_timeout,
-                   config.failover.announce_count, config.failover.announce_interval});
+      MoverOptions{f.interface, f.hook, f.hook_timeout, f.announce_count, f.announce_interval});
   planner_.emplace(std::move(addresses), options, std::move(owners));
 }
 

@@ -29,7 +29,7 @@ class FailoverExecutor {
 
   // Builds the plan for `config`'s movable addresses. Addresses already planned keep their
   // holder (a reload does not forget where they are); actions in flight are abandoned.
-  void configure(const Config& config);
+  void configure(std::shared_ptr<const Config> config);
   // The members' current states (index = member). Starts whatever is due.
   void update(std::span<const health::MemberSnapshot> members, TimePoint now);
   // Moves `member`'s addresses back home now (manual failback).

@@ -138,7 +138,7 @@ Result<void, std::string> HealthMonitor::configure(std::shared_ptr<const Config>
       if (auto listening = agents_->listen(agent_endpoints_); !listening) return listening;
     }
   }
-  failover_->configure(*config_);
+  failover_->configure(config_);
   failover_tick_->start(
       kFailoverTick, [this] { failover_->update(snapshots(), Clock::now()); }, kFailoverTick);
 

@@ -28,12 +28,15 @@ redirect::ResponderOptions responder_options(const Config& c) {
 }  // namespace
 
 IkeHandler::IkeHandler(unsigned threads, SharedState& shared)
+    : IkeHandler(threads, shared, shared.generation(), shared.current()) {}
+
+IkeHandler::IkeHandler(unsigned threads, SharedState& shared, std::uint64_t generation,
+                       const Published& published)
     : threads_(threads),
       shared_(shared),
-      seen_generation_(shared.generation()),
-      published_state_(shared.current()),
-      config_(published_state_.config),
-      steering_(std::make_unique<MemberSteering>(config_, published_state_.cluster, threads)),
+      seen_generation_(generation),
+      config_(published.config),
+      steering_(std::make_unique<MemberSteering>(config_, published.cluster, threads)),
       cookies_(shared.cookie_master(), std::chrono::seconds(config_->cookies.secret_lifetime)),
       limiter_(limiter_options(*config_, shared.hash_seed())),
       responder_(std::make_unique<redirect::Responder>(responder_options(*config_), *steering_,
@@ -57,11 +60,11 @@ void IkeHandler::publish() {
 void IkeHandler::refresh_config() {
   const std::shared_ptr<const Config> previous = config_;
   seen_generation_ = shared_.generation();
-  published_state_ = shared_.current();
-  config_ = published_state_.config;
+  const Published published = shared_.current();
+  config_ = published.config;
   // The old steering keeps serving until the responder points at the new one.
-  auto steering = std::make_unique<MemberSteering>(config_, published_state_.cluster, threads_,
-                                                   steering_.get());
+  auto steering =
+      std::make_unique<MemberSteering>(config_, published.cluster, threads_, steering_.get());
   responder_->set_selector(*steering);
   responder_->set_options(responder_options(*config_));
   if (config_->rate_limit != previous->rate_limit)

@@ -45,6 +45,8 @@ class IkeHandler final : public DatagramHandler {
   IkeCounters counters() const;  // from any thread
 
  private:
+  IkeHandler(unsigned threads, SharedState& shared, std::uint64_t generation,
+             const Published& published);
   void refresh_config();
   void keep_recent(const Config& previous);
   void log_decision(const redirect::Datagram& d, const redirect::Verdict& v);
@@ -52,7 +54,6 @@ class IkeHandler final : public DatagramHandler {
   unsigned threads_;
   SharedState& shared_;
   std::uint64_t seen_generation_ = 0;
-  Published published_state_;
   std::shared_ptr<const Config> config_;
 
   std::unique_ptr<MemberSteering> steering_;

@@ -81,8 +81,9 @@ dns_free_port() {
 
 # dns_ikesteer_conf: the daemon's TOML. Variables read (with defaults):
 #   DNS_LISTEN ("127.0.0.1" "::1"), DNS_PORT, IKE_LISTEN ("127.0.0.1"), IKE_PORT,
-#   CLUSTER_TTL (30), CLUSTER_TTL_TRANSITION (5), DNS_STATE[m] (member state, default active),
-#   DNS_CLUSTERS (extra [[dns.cluster]] text appended after gw.vpn.example.).
+#   DNS_LOG_LEVEL (debug), CLUSTER_TTL (30), CLUSTER_TTL_TRANSITION (5), DNS_STATE[m] (member
+#   state, default active), DNS_CLUSTERS (extra [[dns.cluster]] text appended after
+#   gw.vpn.example.).
 declare -A DNS_STATE=()
 dns_ikesteer_conf() {
   local a dl="" il="" m
@@ -96,7 +97,7 @@ ports = [${IKE_PORT:?}]
 threads = 1
 
 [log]
-level = "debug"
+level = "${DNS_LOG_LEVEL:-debug}"
 
 [dns]
 listen = [$dl]

@@ -116,7 +116,7 @@ make_queries() {
 start_ikesteer() {
   local conf=$WORK/ikesteer.toml
   SERVER_PORT=5301
-  # DNS over UDP runs on the [ike] event loops: one loop, like the peers' one UDP thread.
+  # ike.threads = 1: one DNS UDP thread for 127.0.0.1, like the peers' one UDP thread.
   DNS_LISTEN=(127.0.0.1) IKE_LISTEN=(127.0.0.1)
   IKE_PORT=15500 DNS_PORT=$SERVER_PORT DNS_LOG_LEVEL=warn dns_ikesteer_conf >"$conf"
   ip netns exec "$NS" taskset -c "$SERVER_CPU" "$IKESTEER" --config "$conf" \

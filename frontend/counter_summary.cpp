@@ -27,14 +27,14 @@ void append_all(std::string& line, std::string_view prefix, const Array& values)
 
 }  // namespace
 
-IkeTotals sum(std::span<const IkeCounters> loops, std::span<const UdpWorkerCounters> transport) {
+IkeTotals sum(std::span<const IkeCounters> loops, std::span<const UdpTransportCounters> transport) {
   IkeTotals t;
   for (const IkeCounters& c : loops) {
     t.responder.received += c.responder.received;
     add(t.responder.drops, c.responder.drops);
     add(t.responder.replies, c.responder.replies);
   }
-  for (const UdpWorkerCounters& c : transport) {
+  for (const UdpTransportCounters& c : transport) {
     t.transport.oversize += c.oversize;
     t.transport.send_errors += c.send_errors;
   }

@@ -10,16 +10,16 @@
 #include "frontend/dns_handler.hpp"
 #include "frontend/health_counters.hpp"
 #include "frontend/ike_handler.hpp"
-#include "frontend/udp_worker.hpp"
+#include "frontend/datagram_batch.hpp"
 
 namespace ikesteer::frontend {
 
 struct IkeTotals {
   redirect::ResponderCounters responder;
-  UdpWorkerCounters transport;
+  UdpTransportCounters transport;
 };
 
-IkeTotals sum(std::span<const IkeCounters> loops, std::span<const UdpWorkerCounters> transport);
+IkeTotals sum(std::span<const IkeCounters> loops, std::span<const UdpTransportCounters> transport);
 DnsCounters sum(std::span<const DnsCounters> parts);
 
 // Non-zero drop counters by reason, IKE ("ike.<reason>") and DNS ("dns.<reason>").

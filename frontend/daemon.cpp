@@ -6,6 +6,7 @@
 #include <exception>
 #include <thread>
 
+#include "frontend/blocking_udp_worker.hpp"
 #include "frontend/config/config_loader.hpp"
 #include "frontend/counter_summary.hpp"
 #include "frontend/dns_handler.hpp"
@@ -47,14 +48,16 @@ Result<std::vector<UdpListener>, std::string> bind_ike(const Config& c, Datagram
   return listeners;
 }
 
-Result<void, std::string> bind_dns(const Config& c, DatagramHandler& handler,
-                                   std::vector<UdpListener>& listeners) {
+// DNS over UDP: per loop, one socket per address, each with its own thread and handler
+// (BlockingUdpWorker); SO_REUSEPORT spreads clients over the loops' sockets.
+Result<std::vector<UdpSocket>, std::string> bind_dns(const Config& c) {
+  std::vector<UdpSocket> sockets;
   for (const IpAddress& a : c.dns.listen) {
     auto s = UdpSocket::bind(a, c.dns.port);
     if (!s) return fail(s.error());
-    listeners.push_back({std::move(s).value(), &handler, false});
+    sockets.push_back(std::move(s).value());
   }
-  return {};
+  return sockets;
 }
 
 // What the loops see for a validated configuration in a cluster state.
@@ -109,6 +112,7 @@ class Daemon {
     const auto config = config_;
     const unsigned threads = thread_count(*config);
     std::vector<std::vector<UdpListener>> listeners;
+    std::vector<UdpListener> dns_listeners;
     for (unsigned i = 0; i < threads; ++i) {
       ike_handlers_.push_back(std::make_unique<IkeHandler>(threads, shared_));
       auto ike = bind_ike(*config, *ike_handlers_.back());
@@ -118,10 +122,14 @@ class Daemon {
       }
       listeners.push_back(std::move(ike).value());
       if (config->dns.enabled) {
-        dns_handlers_.push_back(std::make_unique<DnsHandler>(shared_));
-        if (auto bound = bind_dns(*config, *dns_handlers_.back(), listeners.back()); !bound) {
-          log(LogLevel::Error, "dns", "cannot listen", {{"error", bound.error()}});
+        auto dns = bind_dns(*config);
+        if (!dns) {
+          log(LogLevel::Error, "dns", "cannot listen", {{"error", dns.error()}});
           return 1;
+        }
+        for (UdpSocket& s : dns.value()) {
+          dns_handlers_.push_back(std::make_unique<DnsHandler>(shared_));
+          dns_listeners.push_back({std::move(s), dns_handlers_.back().get()});
         }
       }
     }
@@ -145,7 +153,10 @@ class Daemon {
     }
     for (unsigned i = 0; i < threads; ++i)
       workers_.push_back(std::make_unique<UdpWorker>(i, std::move(listeners[i])));
+    for (UdpListener& l : dns_listeners)
+      dns_workers_.push_back(std::make_unique<BlockingUdpWorker>(std::move(l)));
     for (auto& w : workers_) w->start();
+    for (auto& w : dns_workers_) w->start();
     log(LogLevel::Info, "ike", "listening",
         {{"addresses", std::to_string(config->ike.listen.size())},
          {"ports", std::to_string(config->ike.ports.size())},
@@ -272,6 +283,7 @@ class Daemon {
     log(LogLevel::Info, "ike", "stopping");
     operator_side_.stop();
     for (auto& w : workers_) w->stop();
+    for (auto& w : dns_workers_) w->stop();
     if (dns_tcp_) dns_tcp_->close();
     monitor_.stop();
     log_stats();
@@ -291,8 +303,9 @@ class Daemon {
   Totals totals() const {
     Totals t;
     const std::vector<IkeCounters> ike = ike_counters();
-    std::vector<UdpWorkerCounters> transport;
+    std::vector<UdpTransportCounters> transport;
     for (auto& w : workers_) transport.push_back(w->counters());
+    for (auto& w : dns_workers_) transport.push_back(w->counters());
     t.ike = sum(ike, transport);
     const auto config = shared_.current().config;  // not config_: this runs on any thread
     t.redirects_per_member.resize(config->members.size());
@@ -328,9 +341,11 @@ class Daemon {
   HealthMonitor monitor_;
   OperatorSide operator_side_;
   std::vector<std::unique_ptr<IkeHandler>> ike_handlers_;  // one per loop
-  std::vector<std::unique_ptr<DnsHandler>> dns_handlers_;  // one per loop when DNS is on
+  std::vector<std::unique_ptr<DnsHandler>> dns_handlers_;  // one per DNS UDP socket
   std::unique_ptr<DnsTcpServer> dns_tcp_;
-  std::vector<std::unique_ptr<UdpWorker>> workers_;  // after the handlers: destroyed first
+  // After the handlers: destroyed first.
+  std::vector<std::unique_ptr<UdpWorker>> workers_;              // IKE, one per loop
+  std::vector<std::unique_ptr<BlockingUdpWorker>> dns_workers_;  // one per DNS UDP socket
   uv_signal_t sighup_{}, sigterm_{}, sigint_{};
   uv_timer_t stats_timer_{};
 };

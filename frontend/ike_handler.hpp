@@ -11,7 +11,7 @@
 #include "frontend/log.hpp"
 #include "frontend/member_steering.hpp"
 #include "frontend/shared_state.hpp"
-#include "frontend/udp_worker.hpp"
+#include "frontend/datagram_batch.hpp"
 #include "redirect/cookie_jar.hpp"
 #include "redirect/responder.hpp"
 

@@ -1,6 +1,5 @@
 #include "frontend/udp_worker.hpp"
 
-#include <cerrno>
 #include <stdexcept>
 #include <string>
 
@@ -16,18 +15,7 @@ void check_uv(int rc, const char* what) {
 }  // namespace
 
 UdpWorker::UdpWorker(unsigned id, std::vector<UdpListener> listeners)
-    : id_(id),
-      listeners_(std::move(listeners)),
-      receive_buffers_(kBatch * kReceiveSize),
-      reply_buffers_(kBatch) {
-  for (unsigned i = 0; i < kBatch; ++i) {
-    receive_iovs_[i] = {receive_buffers_.data() + i * kReceiveSize, kReceiveSize};
-    receive_msgs_[i].msg_hdr.msg_iov = &receive_iovs_[i];
-    receive_msgs_[i].msg_hdr.msg_iovlen = 1;
-    receive_msgs_[i].msg_hdr.msg_name = &peers_[i].storage;
-    send_msgs_[i].msg_hdr.msg_iov = &send_iovs_[i];
-    send_msgs_[i].msg_hdr.msg_iovlen = 1;
-  }
+    : id_(id), listeners_(std::move(listeners)) {
   check_uv(uv_loop_init(&loop_), "uv_loop_init");
   loop_.data = this;
   check_uv(uv_async_init(&loop_, &stop_async_,
@@ -84,7 +72,7 @@ void UdpWorker::run() {
   publish();
 }
 
-UdpWorkerCounters UdpWorker::counters() const {
+UdpTransportCounters UdpWorker::counters() const {
   std::lock_guard lock(published_mutex_);
   return published_;
 }
@@ -96,44 +84,10 @@ void UdpWorker::publish() {
 }
 
 void UdpWorker::on_readable(UdpListener& listener) {
-  const int fd = listener.socket.fd();
   // A few batches per wake-up, then back to the loop so other sockets get their turn.
-  for (int round = 0; round < 8; ++round) {
-    for (unsigned i = 0; i < kBatch; ++i)
-      receive_msgs_[i].msg_hdr.msg_namelen = sizeof peers_[i].storage;
-    const int n = ::recvmmsg(fd, receive_msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
-    if (n <= 0) return;
-    const TimePoint now = Clock::now();
-    unsigned replies = 0;
-    for (unsigned i = 0; i < static_cast<unsigned>(n); ++i) {
-      const msghdr& h = receive_msgs_[i].msg_hdr;
-      if (h.msg_flags & MSG_TRUNC) {
-        ++counters_.oversize;
-        continue;
-      }
-      const std::span<const std::byte> payload(receive_buffers_.data() + i * kReceiveSize,
-                                               receive_msgs_[i].msg_len);
-      const auto reply = listener.handler->handle(payload, peers_[i], listener.nat_port, now,
-                                                  reply_buffers_[replies]);
-      if (reply.empty()) continue;
-      send_iovs_[replies] = {const_cast<std::byte*>(reply.data()), reply.size()};
-      send_msgs_[replies].msg_hdr.msg_name = &peers_[i].storage;
-      send_msgs_[replies].msg_hdr.msg_namelen = h.msg_namelen;
-      ++replies;
-    }
-    for (unsigned sent = 0; sent < replies;) {
-      const int m = ::sendmmsg(fd, send_msgs_.data() + sent, replies - sent, MSG_DONTWAIT);
-      if (m < 0) {
-        if (errno == EINTR) continue;
-        // The first datagram failed (EAGAIN, or an ICMP error on an unconnected socket).
-        ++counters_.send_errors;
-        ++sent;
-        continue;
-      }
-      sent += static_cast<unsigned>(m);
-    }
-    if (static_cast<unsigned>(n) < kBatch) return;
-  }
+  for (int round = 0; round < 8; ++round)
+    if (batch_.serve(listener, MSG_DONTWAIT, counters_) < static_cast<int>(DatagramBatch::kSize))
+      return;
 }
 
 }  // namespace ikesteer::frontend

@@ -58,6 +58,18 @@ stop_server() {
   forget_pid "$SERVER_PID"
 }
 
+# Puts every thread of the running server back on SERVER_CPU, and checks that they are there.
+# Servers may set their own threads' affinity at start (Knot pins its UDP worker n to CPU n,
+# the load generator's CPU), which would leave the server measured on the wrong CPU.
+pin_server() {
+  local t
+  taskset -a -p -c "$SERVER_CPU" "$SERVER_PID" >/dev/null || return 1
+  for t in /proc/"$SERVER_PID"/task/*; do
+    [[ $(sed -n 's/^Cpus_allowed_list:\t//p' "$t/status") == "$SERVER_CPU" ]] ||
+      { log "thread ${t##*/} of the server is not on CPU $SERVER_CPU"; return 1; }
+  done
+}
+
 # Busy seconds of both CPUs so far (user nice system irq softirq steal, /proc/stat).
 cpu_busy() {
   awk -v cpus="cpu$SERVER_CPU cpu$LOADGEN_CPU" -v hz="$(getconf CLK_TCK)" '

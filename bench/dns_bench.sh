@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2317  # cleanup and start_<server> are called indirectly
 # dns_bench.sh: authoritative DNS throughput, efficiency and latency of ikesteer, gdnsd and
-# Knot DNS serving the same names, under the same dnsperf load.
+# Knot DNS serving the same names, under the same dnsperf load, and of the yardstick
+# (bench/yardstick_dns_responder: every query answered REFUSED by one recvmmsg/sendmmsg thread,
+# the kernel's price of a datagram in and out; no server can do less).
 #
 # Builds nothing. Runs as root: everything happens on the loopback of a network namespace it
 # creates, one server at a time pinned to SERVER_CPU (all its threads), dnsperf pinned to
@@ -17,8 +19,9 @@
 # over the run), then dnsperf -Q RATE (RATE_DURATION s, -v per-query times) for p50/p90/p99.
 # Every run must get only NOERROR and NXDOMAIN, in the proportions of the query file.
 #
-# Usage: bench/dns_bench.sh [--ikesteer PATH] [--servers "ikesteer gdnsd knot"]
-# Every option is also an environment variable (IKESTEER, SERVERS), as are DURATION (10),
+# Usage: bench/dns_bench.sh [--ikesteer PATH] [--yardstick PATH]
+#                           [--servers "ikesteer gdnsd knot yardstick"]
+# Every option is also an environment variable (IKESTEER, YARDSTICK, SERVERS), as are DURATION (10),
 # RATE (20000), RATE_DURATION (10), CLIENTS (1), OUTSTANDING (100), SERVER_CPU (1),
 # LOADGEN_CPU (0), REPEAT (3 rounds, servers interleaved; the table shows medians),
 # QUIET_WAIT (30: up to that many seconds before each run waiting for other work to leave the
@@ -30,7 +33,8 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 IKESTEER=${IKESTEER:-$REPO/build/frontend/ikesteer}
-SERVERS=${SERVERS:-ikesteer gdnsd knot}
+YARDSTICK=${YARDSTICK:-$REPO/build/bench/yardstick_dns_responder}
+SERVERS=${SERVERS:-ikesteer gdnsd knot yardstick}
 DURATION=${DURATION:-10}
 RATE=${RATE:-20000}
 RATE_DURATION=${RATE_DURATION:-10}
@@ -48,6 +52,7 @@ NX_TOLERANCE=2
 while (($#)); do
   case $1 in
     --ikesteer) IKESTEER=$2; shift 2 ;;
+    --yardstick) YARDSTICK=$2; shift 2 ;;
     --servers) SERVERS=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "dns_bench: unknown argument $1" >&2; exit 2 ;;
@@ -69,7 +74,8 @@ for s in $SERVERS; do
     ikesteer) [[ -x $IKESTEER ]] || die "no ikesteer at $IKESTEER" ;;
     gdnsd) command -v gdnsd >/dev/null || die "no gdnsd (install .ci/packages/dns.txt)" ;;
     knot) command -v knotd >/dev/null || die "no knotd (install .ci/packages/dns.txt)" ;;
-    *) die "unknown server $s (ikesteer, gdnsd, knot)" ;;
+    yardstick) [[ -x $YARDSTICK ]] || die "no yardstick at $YARDSTICK" ;;
+    *) die "unknown server $s (ikesteer, gdnsd, knot, yardstick)" ;;
   esac
 done
 
@@ -189,6 +195,14 @@ EOF
   PIDS+=("$SERVER_PID")
 }
 
+start_yardstick() {
+  SERVER_PORT=5304
+  ip netns exec "$NS" taskset -c "$SERVER_CPU" "$YARDSTICK" --listen 127.0.0.1 \
+    --port "$SERVER_PORT" >>"$WORK/yardstick.log" 2>&1 &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+}
+
 # dig inside the namespace against the running server.
 ask() { in_ns dig +time=1 +tries=1 @127.0.0.1 -p "$SERVER_PORT" "$@"; }
 
@@ -202,8 +216,12 @@ wait_ready() {
       tail -20 "$WORK/$name.log" >&2
       return 1
     fi
+    if [[ $name == yardstick ]]; then
+      ask vpn.example. SOA 2>/dev/null | grep -q 'status: REFUSED' && return 0
     # (dig +short prints its errors on stdout too: look for the SOA itself.)
-    [[ $(ask +short vpn.example. SOA 2>/dev/null) == "ns1.vpn.example. "* ]] && break
+    elif [[ $(ask +short vpn.example. SOA 2>/dev/null) == "ns1.vpn.example. "* ]]; then
+      break
+    fi
     sleep 0.1
   done
   ((i < 100)) || { log "$name does not answer on port $SERVER_PORT"; return 1; }
@@ -277,9 +295,14 @@ dnsperf_run() {
   rcodes_ok "$name" "$R_RCODES"
 }
 
-# rcodes_ok <name> <"NOERROR n (x%), NXDOMAIN m (y%)">: only those two, NXDOMAIN near 25 %.
+# rcodes_ok <name> <"NOERROR n (x%), NXDOMAIN m (y%)">: only those two, NXDOMAIN near 25 %
+# (the yardstick: REFUSED only).
 rcodes_ok() {
   local other nx
+  if [[ $1 == yardstick ]]; then
+    [[ $2 =~ ^REFUSED\ [0-9]+\ \(100\.00%\)$ ]] || { log "$1: response codes $2"; return 1; }
+    return 0
+  fi
   other=$(tr ',' '\n' <<<"$2" | grep -vE '^ *(NOERROR|NXDOMAIN) ' | grep . || true)
   [[ -z $other ]] || { log "$1: unexpected response codes: $other"; return 1; }
   nx=$(sed -nE 's/.*NXDOMAIN [0-9]+ \(([0-9.]+)%\).*/\1/p' <<<"$2")
@@ -300,7 +323,7 @@ declare -A QPS PER_CPU P50 P90 P99 LOST OTHER STATUS
 run_server() {
   local name=$1 round=$2 p50 p90 p99 n
   log "== $name, round $round of $REPEAT"
-  if ! "start_$name" || ! wait_ready "$name"; then
+  if ! "start_$name" || ! wait_ready "$name" || ! pin_server; then
     STATUS[$name]=failed
     stop_server
     return
@@ -383,9 +406,9 @@ echo "other_cpu: share of CPUs $SERVER_CPU+$LOADGEN_CPU used by anything but the
 echo "dnsperf, per round (full speed/latency run); more than a few % means that round is skewed."
 echo
 if [[ ${STATUS[ikesteer]:-} == ok ]]; then
-  for other in gdnsd knot; do
+  for other in gdnsd knot yardstick; do
     [[ ${STATUS[$other]:-} == ok ]] || continue
-    printf 'ikesteer/%-6s queries/s %s   per CPU-second %s   p50 %s   p90 %s\n' "$other" \
+    printf 'ikesteer/%-9s queries/s %s   per CPU-second %s   p50 %s   p90 %s\n' "$other" \
       "$(ratio "${M_QPS[ikesteer]}" "${M_QPS[$other]}")" \
       "$(ratio "${M_CPU[ikesteer]}" "${M_CPU[$other]}")" \
       "$(ratio "${M_P50[ikesteer]}" "${M_P50[$other]}")" \

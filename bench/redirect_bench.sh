@@ -216,7 +216,7 @@ declare -A RPS PER_CPU P50 P90 P99 INVALID LOST OTHER STATUS
 run_server() {
   local name=$1 round=$2 probe full rate
   log "== $name, round $round of $REPEAT"
-  if ! "start_$name" || ! wait_ready "$name"; then
+  if ! "start_$name" || ! wait_ready "$name" || ! pin_server; then
     STATUS[$name]=failed
     return
   fi

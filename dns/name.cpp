@@ -74,16 +74,9 @@ void read_name(ByteReader& r, std::span<const std::byte> message, WireName& out)
   if (!r.ok()) fail(r.error().code);
 }
 
-std::byte to_lower(std::byte b) noexcept {
-  return (b >= std::byte{'A'} && b <= std::byte{'Z'}) ? (b | std::byte{0x20}) : b;
-}
-
 void to_lower(WireName& name) noexcept {
-  for (std::size_t i = 0; i < name.size && name.data[i] != std::byte{0};) {
-    const std::size_t len = std::to_integer<std::size_t>(name.data[i]);
-    for (std::size_t j = i + 1; j <= i + len; ++j) name.data[j] = to_lower(name.data[j]);
-    i += 1 + len;
-  }
+  // Length octets are below 64 and never change under to_lower: fold every octet at once.
+  for (std::size_t i = 0; i < name.size; ++i) name.data[i] = to_lower(name.data[i]);
 }
 
 bool names_equal(std::span<const std::byte> a, std::span<const std::byte> b) noexcept {

@@ -39,7 +39,11 @@ void read_name(ByteReader& r, std::span<const std::byte> message, WireName& out)
 
 // ASCII lower case of every label octet (RFC 4343 §3: only A-Z fold).
 void to_lower(WireName& name) noexcept;
-std::byte to_lower(std::byte b) noexcept;
+// ASCII case folding of one octet (RFC 4343 §3); inline: it runs for every octet of every
+// name compared.
+constexpr std::byte to_lower(std::byte b) noexcept {
+  return (b >= std::byte{'A'} && b <= std::byte{'Z'}) ? (b | std::byte{0x20}) : b;
+}
 
 // Case-insensitive equality of two uncompressed wire names.
 bool names_equal(std::span<const std::byte> a, std::span<const std::byte> b) noexcept;

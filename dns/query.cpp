@@ -62,8 +62,8 @@ Result<void, ParseError> parse_query_body(std::span<const std::byte> message, Qu
   out.qname_lower = out.qname;
   to_lower(out.qname_lower);
   if (out.header.arcount > kMaxAdditional) r.fail(ParseErrc::TooMany);
-  WireName owner;
   for (std::size_t i = 0; i < out.header.arcount && r.ok(); ++i) {
+    WireName owner;
     read_name(r, message, owner);
     const std::uint16_t type = r.u16();
     const std::uint16_t klass = r.u16();

@@ -10,6 +10,7 @@ DatagramBatch::DatagramBatch() : receive_buffers_(kSize * kReceiveSize), reply_b
     receive_msgs_[i].msg_hdr.msg_iov = &receive_iovs_[i];
     receive_msgs_[i].msg_hdr.msg_iovlen = 1;
     receive_msgs_[i].msg_hdr.msg_name = &peers_[i].storage;
+    receive_msgs_[i].msg_hdr.msg_namelen = sizeof peers_[i].storage;
     send_msgs_[i].msg_hdr.msg_iov = &send_iovs_[i];
     send_msgs_[i].msg_hdr.msg_iovlen = 1;
   }
@@ -18,9 +19,11 @@ DatagramBatch::DatagramBatch() : receive_buffers_(kSize * kReceiveSize), reply_b
 int DatagramBatch::serve(const UdpListener& listener, int receive_flags,
                          UdpTransportCounters& counters) {
   const int fd = listener.socket.fd();
-  for (unsigned i = 0; i < kSize; ++i)
+  // recvmmsg shortens msg_namelen of the entries it fills: restore those of the last batch.
+  for (unsigned i = 0; i < filled_; ++i)
     receive_msgs_[i].msg_hdr.msg_namelen = sizeof peers_[i].storage;
   const int n = ::recvmmsg(fd, receive_msgs_.data(), kSize, receive_flags, nullptr);
+  filled_ = n > 0 ? static_cast<unsigned>(n) : 0;
   if (n <= 0) return n;
   const TimePoint now = Clock::now();
   unsigned replies = 0;

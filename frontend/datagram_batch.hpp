@@ -63,6 +63,7 @@ class DatagramBatch {
   std::array<SocketAddress, kSize> peers_{};
   std::array<mmsghdr, kSize> send_msgs_{};
   std::array<iovec, kSize> send_iovs_{};
+  unsigned filled_ = 0;  // entries the last recvmmsg filled
 };
 
 }  // namespace ikesteer::frontend

@@ -59,10 +59,15 @@ bool ResponseWriter::question(const WireName& qname, std::uint16_t qtype,
   put16(qclass);
   // Every label of the question is a compression target (all below 0x3fff: the question
   // follows the header).
-  for (std::size_t i = at; i < at + qname.size - 1 && known_count_ < kMaxKnownNames;
-       i += 1 + std::to_integer<std::size_t>(out_[i]))
-    known_[known_count_++] = static_cast<std::uint16_t>(i);
+  for (std::size_t i = 0; i + 1 < qname.size; i += 1 + std::to_integer<std::size_t>(qname.data[i]))
+    remember(at + i, qname.size - i);
   return true;
+}
+
+void ResponseWriter::remember(std::size_t offset, std::size_t length) noexcept {
+  if (offset <= kMaxPointerTarget && known_count_ < kMaxKnownNames)
+    known_[known_count_++] = {static_cast<std::uint16_t>(offset),
+                              static_cast<std::uint16_t>(length)};
 }
 
 bool ResponseWriter::matches(std::size_t offset, std::span<const std::byte> suffix) const noexcept {
@@ -90,11 +95,11 @@ bool ResponseWriter::put_name(std::span<const std::byte> name) noexcept {
   std::size_t target = SIZE_MAX;
   for (; prefix + 1 < name.size(); prefix += 1 + std::to_integer<std::size_t>(name[prefix])) {
     const auto suffix = name.subspan(prefix);
-    const auto* hit =
-        std::find_if(known_.begin(), known_.begin() + static_cast<std::ptrdiff_t>(known_count_),
-                     [&](std::uint16_t k) { return matches(k, suffix); });
+    const auto* hit = std::find_if(
+        known_.begin(), known_.begin() + static_cast<std::ptrdiff_t>(known_count_),
+        [&](const KnownName& k) { return k.length == suffix.size() && matches(k.offset, suffix); });
     if (hit != known_.begin() + static_cast<std::ptrdiff_t>(known_count_)) {
-      target = *hit;
+      target = hit->offset;
       break;
     }
   }
@@ -102,10 +107,8 @@ bool ResponseWriter::put_name(std::span<const std::byte> name) noexcept {
   const std::size_t need = pointer ? prefix + 2 : name.size();
   if (!room(need)) return false;
   const std::size_t start = size_;
-  for (std::size_t i = 0; i < prefix; i += 1 + std::to_integer<std::size_t>(name[i])) {
-    if (start + i <= kMaxPointerTarget && known_count_ < kMaxKnownNames)
-      known_[known_count_++] = static_cast<std::uint16_t>(start + i);
-  }
+  for (std::size_t i = 0; i < prefix; i += 1 + std::to_integer<std::size_t>(name[i]))
+    remember(start + i, name.size() - i);
   if (pointer) {
     put(name.first(prefix));
     put16(static_cast<std::uint16_t>(0xc000 | target));

@@ -87,8 +87,14 @@ class ResponseWriter {
   std::uint16_t id_ = 0;
   std::uint16_t flags_ = 0;
   std::array<std::uint16_t, 3> counts_{};
-  // Offsets of names (and their suffixes) written so far, for compression targets.
-  std::array<std::uint16_t, kMaxKnownNames> known_{};
+  // Compression targets: where each name (and each of its suffixes) written so far starts,
+  // and its length uncompressed, so that only names of the right length are compared.
+  struct KnownName {
+    std::uint16_t offset;
+    std::uint16_t length;
+  };
+  void remember(std::size_t offset, std::size_t length) noexcept;
+  std::array<KnownName, kMaxKnownNames> known_;
   std::size_t known_count_ = 0;
 };
 

@@ -56,8 +56,10 @@ void BlockingUdpWorker::run() {
     // After the first datagram MSG_WAITFORONE takes only what is queued, without waiting.
     if (batch_.serve(listener_, MSG_WAITFORONE, counters_) < 0 && errno != EAGAIN &&
         errno != EINTR) {
+      // Not expected on a bound UDP socket (ENOMEM at worst): say so, and keep serving rather
+      // than leave the socket unanswered.
       log(LogLevel::Error, "udp", "receive failed", {{"error", std::strerror(errno)}});
-      break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     if (const TimePoint now = Clock::now(); now - published_at >= kPublishInterval) {
       publish();

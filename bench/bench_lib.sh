@@ -109,3 +109,14 @@ stats() {
 }
 median() { stats "$1" | cut -d' ' -f1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
+# round_ratios "<a per round>" "<b per round>": a/b for each round, space-separated. Rounds
+# run the servers back to back, so a round's ratio is the least exposed to the machine's slow
+# drifts; their median is the figure to compare with a goal.
+round_ratios() {
+  local -a a b
+  local i out=""
+  read -ra a <<<"$1"
+  read -ra b <<<"$2"
+  for i in "${!a[@]}"; do out+=" $(ratio "${a[i]}" "${b[i]:-0}")"; done
+  echo "${out# }"
+}

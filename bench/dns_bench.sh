@@ -414,15 +414,10 @@ if [[ ${STATUS[ikesteer]:-} == ok ]]; then
       "$(ratio "${M_P50[ikesteer]}" "${M_P50[$other]}")" \
       "$(ratio "${M_P90[ikesteer]}" "${M_P90[$other]}")"
   done
-  # Rounds run the servers back to back, so a round's ratio is the least exposed to the
-  # machine's slow drifts: their median is the figure to compare with a goal.
   for other in gdnsd knot yardstick; do
     [[ ${STATUS[$other]:-} == ok ]] || continue
-    read -ra mine <<<"${PER_CPU[ikesteer]}"
-    read -ra theirs <<<"${PER_CPU[$other]}"
-    rounds=""
-    for ((i = 0; i < ${#mine[@]}; i++)); do rounds+=" $(ratio "${mine[$i]}" "${theirs[$i]}")"; done
-    printf 'ikesteer/%-9s per CPU-second by round:%s (median %s)\n' "$other" "$rounds" \
+    rounds=$(round_ratios "${PER_CPU[ikesteer]}" "${PER_CPU[$other]}")
+    printf 'ikesteer/%-9s per CPU-second by round: %s (median %s)\n' "$other" "$rounds" \
       "$(median "$rounds")"
   done
 fi

@@ -329,14 +329,10 @@ if [[ ${STATUS[ikesteer]:-} == ok ]]; then
       "$(ratio "${M_RPS[ikesteer]}" "${M_RPS[$other]}")" \
       "$(ratio "${M_CPU[ikesteer]}" "${M_CPU[$other]}")"
   done
-  # Rounds drift together on a shared host; the ratio within each round is steadier.
   if [[ ${STATUS[yardstick]:-} == ok ]]; then
-    read -ra ik <<<"${PER_CPU[ikesteer]}"
-    read -ra ys <<<"${PER_CPU[yardstick]}"
-    paired=""
-    for i in "${!ik[@]}"; do paired+=" $(ratio "${ik[i]}" "${ys[i]:-0}")"; done
+    paired=$(round_ratios "${PER_CPU[ikesteer]}" "${PER_CPU[yardstick]}")
     efficiency=$(median "$paired")
-    printf 'ikesteer/yardstick per CPU-second by round:%s (median %s)\n' "$paired" "$efficiency"
+    printf 'ikesteer/yardstick per CPU-second by round: %s (median %s)\n' "$paired" "$efficiency"
   fi
   verdict() {
     if [[ $2 == 1 ]]; then echo "goal met:    $1"; else echo "goal MISSED: $1" && goals=1; fi

@@ -7,10 +7,10 @@
 #include <span>
 #include <string>
 
+#include "frontend/datagram_batch.hpp"
 #include "frontend/dns_handler.hpp"
 #include "frontend/health_counters.hpp"
 #include "frontend/ike_handler.hpp"
-#include "frontend/datagram_batch.hpp"
 
 namespace ikesteer::frontend {
 

@@ -7,8 +7,8 @@
 
 #include "dns/authority.hpp"
 #include "dns/response_rate_limiter.hpp"
-#include "frontend/shared_state.hpp"
 #include "frontend/datagram_batch.hpp"
+#include "frontend/shared_state.hpp"
 #include "health/selector.hpp"
 
 namespace ikesteer::frontend {

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "common/prefix_rate_limiter.hpp"
+#include "frontend/datagram_batch.hpp"
 #include "frontend/log.hpp"
 #include "frontend/member_steering.hpp"
 #include "frontend/shared_state.hpp"
-#include "frontend/datagram_batch.hpp"
 #include "redirect/cookie_jar.hpp"
 #include "redirect/responder.hpp"
 

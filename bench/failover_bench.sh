@@ -20,7 +20,7 @@
 # Usage (root; builds nothing):
 #   bench/failover_bench.sh [--runs N] [--fault kill|link] [--failover least-loaded|adopt]
 #                           [--driver ikesteer|manual] [--keepalived]
-#   IKESTEER=... ASK=... override the binaries (default build/frontend/ikesteer{,-ask});
+#   IKESTEER=... ASK=... override the binaries (default build/frontend/ikesteer, build/tools/ikesteer-ask);
 #   FO_DPD_DELAY, FO_RETRANSMIT_TIMEOUT, FO_RETRANSMIT_BASE, FO_RETRANSMIT_TRIES tune the
 #   clients (failover_lib.sh); KEEP=1 keeps every run's work folder; QUIET_WAIT (s, default 20)
 #   bounds the wait for idle CPUs before each run.
@@ -37,7 +37,7 @@ RUNS=10
 MAX_RUNS=50
 KEEPALIVED=0
 IKESTEER=${IKESTEER:-$ROOT/build/frontend/ikesteer}
-ASK=${ASK:-$ROOT/build/frontend/ikesteer-ask}
+ASK=${ASK:-$ROOT/build/tools/ikesteer-ask}
 KEEP=${KEEP:-0}
 QUIET_WAIT=${QUIET_WAIT:-20}
 # wait_quiet (bench_lib.sh) watches both CPUs.

@@ -3,8 +3,8 @@
 #include <cstdio>
 
 #include "frontend/config/config_loader.hpp"
-#include "frontend/daemon.hpp"
-#include "frontend/demo_config.hpp"
+#include "frontend/config/demo_config.hpp"
+#include "frontend/daemon/daemon.hpp"
 
 namespace {
 

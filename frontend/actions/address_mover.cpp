@@ -9,7 +9,7 @@
 #include "frontend/actions/neighbour_announcer.hpp"
 #include "frontend/actions/netlink_address.hpp"
 #include "frontend/actions/process_runner.hpp"
-#include "frontend/log.hpp"
+#include "frontend/log/log.hpp"
 
 namespace ikesteer::frontend {
 namespace {

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "frontend/actions/unique_fd.hpp"
+#include "frontend/os/unique_fd.hpp"
 
 namespace ikesteer::frontend {
 namespace {

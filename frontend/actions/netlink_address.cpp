@@ -14,7 +14,7 @@
 #include <cstring>
 #include <vector>
 
-#include "frontend/actions/unique_fd.hpp"
+#include "frontend/os/unique_fd.hpp"
 
 namespace ikesteer::frontend {
 namespace {

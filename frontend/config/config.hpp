@@ -11,7 +11,7 @@
 
 #include "common/ip_address.hpp"
 #include "dns/zone_snapshot.hpp"
-#include "frontend/log.hpp"
+#include "frontend/log/log.hpp"
 #include "health/failover_planner.hpp"
 #include "health/member_state.hpp"
 #include "health/probe_tracker.hpp"
@@ -134,7 +134,7 @@ struct Config {
   struct Http {
     bool enabled = false;  // an [http] table is present
     std::vector<Endpoint> listen{{*IpAddress::parse("127.0.0.1"), 8080}};
-    std::string token;  // bearer token for write actions; "" = read-only API
+    std::string token;                     // bearer token for write actions; "" = read-only API
     std::string tls_certificate, tls_key;  // PEM files; both set = HTTPS
     unsigned max_connections = 64;
     std::size_t max_body_bytes = 65536;

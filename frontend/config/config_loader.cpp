@@ -662,37 +662,19 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
     parse_members(*members, config, errors);
   else
     errors.add(root.source(), "member", "at least one [[member]] is required");
-  // The zones, records and cluster names are checked by building them once.
+  // The zones, records and cluster names are checked by building them once over the configured
+  // members (live state changes member addresses and eligibility only, never validity).
   if (errors.empty() && config.dns.enabled) {
-    auto snapshot = build_dns_snapshot(config, initial_cluster_state(config, TimePoint{}));
+    std::vector<dns::MemberView> members;
+    for (const MemberConfig& m : config.members) members.push_back({m.name, m.addresses, m.weight});
+    auto snapshot =
+        dns::build_snapshot(config.dns.zones, config.dns.clusters, members, config.ike.listen);
     if (!snapshot)
       for (const std::string& e : snapshot.error())
         errors.add(root["dns"].node()->source(), "dns", e);
   }
   if (!errors.empty()) return fail(errors.take());
   return config;
-}
-
-// A member's addresses in DNS: its own service addresses that no other holder answers on now
-// (moved ones are not handed out; after failback they are again).
-static std::vector<dns::MemberView> dns_members(const Config& config, const ClusterState& cluster) {
-  std::vector<dns::MemberView> members;
-  for (std::size_t i = 0; i < config.members.size(); ++i) {
-    const MemberStatus& s = cluster.members[i];
-    std::vector<IpAddress> addresses;
-    for (const IpAddress& a : s.addresses)
-      if (std::find(s.moved_away.begin(), s.moved_away.end(), a) == s.moved_away.end())
-        addresses.push_back(a);
-    members.push_back({config.members[i].name, std::move(addresses), config.members[i].weight,
-                       steerable(s), s.transitioning});
-  }
-  return members;
-}
-
-Result<std::shared_ptr<const dns::ZoneSnapshot>, std::vector<std::string>> build_dns_snapshot(
-    const Config& config, const ClusterState& cluster) {
-  return dns::build_snapshot(config.dns.zones, config.dns.clusters, dns_members(config, cluster),
-                             config.ike.listen);
 }
 
 Result<Config, ConfigErrors> load_config(const std::string& path) {

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "frontend/cluster_state.hpp"
 #include "frontend/config/config.hpp"
 
 namespace ikesteer::frontend {
@@ -17,10 +16,5 @@ using ConfigErrors = std::vector<std::string>;
 // `source_name` is used in error messages (the file path).
 Result<Config, ConfigErrors> parse_config(std::string_view toml_text, std::string_view source_name);
 Result<Config, ConfigErrors> load_config(const std::string& path);
-
-// The DNS data of a configuration in a cluster state: its zones and cluster names over its
-// members (eligible when up) and the front end's own addresses (ike.listen).
-Result<std::shared_ptr<const dns::ZoneSnapshot>, std::vector<std::string>> build_dns_snapshot(
-    const Config& config, const ClusterState& cluster);
 
 }  // namespace ikesteer::frontend

@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "common/result.hpp"
-#include "frontend/control_plane.hpp"
 #include "frontend/http/http_message.hpp"
+#include "frontend/operator/control_plane.hpp"
 
 namespace ikesteer::frontend::http {
 

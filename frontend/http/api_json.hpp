@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "frontend/control_plane.hpp"
+#include "frontend/operator/control_plane.hpp"
 
 namespace ikesteer::frontend::http {
 

@@ -24,8 +24,8 @@
 
 #include <string>
 
-#include "frontend/control_plane.hpp"
 #include "frontend/http/http_server.hpp"
+#include "frontend/operator/control_plane.hpp"
 
 namespace ikesteer::frontend::http {
 

@@ -22,8 +22,8 @@
 #include <string_view>
 
 #include "common/clock.hpp"
-#include "frontend/control_plane.hpp"
 #include "frontend/http/http_server.hpp"
+#include "frontend/operator/control_plane.hpp"
 
 namespace ikesteer::frontend::http {
 

@@ -24,7 +24,7 @@
 
 #include "frontend/http/query_string.hpp"
 #include "frontend/http/response_writer.hpp"
-#include "frontend/log.hpp"
+#include "frontend/log/log.hpp"
 
 namespace ikesteer::frontend::http {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "frontend/http/http_router.hpp"
 #include "frontend/http/http_server.hpp"
-#include "frontend/log.hpp"
+#include "frontend/log/log.hpp"
 
 namespace ikesteer::frontend::http {
 

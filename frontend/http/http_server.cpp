@@ -17,8 +17,8 @@
 
 #include "frontend/http/http_connection.hpp"
 #include "frontend/http/response_writer.hpp"
-#include "frontend/log.hpp"
-#include "frontend/socket_address.hpp"
+#include "frontend/log/log.hpp"
+#include "frontend/os/socket_address.hpp"
 
 namespace ikesteer::frontend::http {
 namespace {

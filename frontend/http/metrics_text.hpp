@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "frontend/control_plane.hpp"
+#include "frontend/operator/control_plane.hpp"
 
 namespace ikesteer::frontend::http {
 

@@ -18,7 +18,7 @@
 #include <optional>
 #include <span>
 
-#include "frontend/socket_address.hpp"
+#include "frontend/os/socket_address.hpp"
 
 namespace ikesteer::frontend {
 namespace {

@@ -7,7 +7,7 @@
 #include <span>
 #include <string>
 
-#include "frontend/socket_address.hpp"
+#include "frontend/os/socket_address.hpp"
 #include "redirect/ike_probe.hpp"
 
 namespace ikesteer::frontend {

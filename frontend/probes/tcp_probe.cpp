@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "frontend/socket_address.hpp"
+#include "frontend/os/socket_address.hpp"
 
 namespace ikesteer::frontend {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "frontend/config/config_loader.hpp"
-#include "frontend/demo_config.hpp"
+#include "frontend/config/demo_config.hpp"
 
 using namespace ikesteer;
 using namespace ikesteer::frontend;

@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "frontend/socket_address.hpp"
+#include "frontend/os/socket_address.hpp"
 
 namespace ikesteer::frontend::http {
 namespace {

@@ -1,7 +1,7 @@
 // The health monitor on a real libuv loop with exec probes and an exec failover hook: state
 // changes reach the published cluster state, and addresses move release-before-claim. Member
 // addresses are on loopback: the front end verifies a claim with an IKE probe to the address.
-#include "frontend/health_monitor.hpp"
+#include "frontend/cluster/health_monitor.hpp"
 
 #include <doctest/doctest.h>
 

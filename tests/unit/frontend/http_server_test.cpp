@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "frontend/socket_address.hpp"
+#include "frontend/os/socket_address.hpp"
 #include "http_test_client.hpp"
 #include "temp_dir.hpp"
 #include "test_certificate.hpp"

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "frontend/socket_address.hpp"
+#include "frontend/os/socket_address.hpp"
 
 namespace ikesteer::frontend::test {
 

@@ -9,9 +9,9 @@
 #include <thread>
 #include <vector>
 
+#include "frontend/os/socket_address.hpp"
 #include "frontend/probes/ike_probe.hpp"
 #include "frontend/probes/tcp_probe.hpp"
-#include "frontend/socket_address.hpp"
 #include "probe_test_support.hpp"
 #include "redirect/ike_message.hpp"
 #include "redirect/ike_reply.hpp"

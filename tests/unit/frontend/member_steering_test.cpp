@@ -1,4 +1,4 @@
-#include "frontend/member_steering.hpp"
+#include "frontend/cluster/member_steering.hpp"
 
 #include <doctest/doctest.h>
 

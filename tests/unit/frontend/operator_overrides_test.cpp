@@ -1,4 +1,4 @@
-#include "frontend/operator_overrides.hpp"
+#include "frontend/operator/operator_overrides.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "frontend/resolver.hpp"
+#include "frontend/cluster/resolver.hpp"
 
 #include <doctest/doctest.h>
 

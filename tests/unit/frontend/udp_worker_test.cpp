@@ -1,6 +1,6 @@
 // Both UDP workers over real loopback sockets: replies, what the handler drops, oversize
 // datagrams counted, counters published, and a prompt stop.
-#include "frontend/udp_worker.hpp"
+#include "frontend/packet/udp_worker.hpp"
 
 #include <doctest/doctest.h>
 #include <netinet/in.h>
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "frontend/blocking_udp_worker.hpp"
+#include "frontend/packet/blocking_udp_worker.hpp"
 
 namespace ikesteer::frontend {
 namespace {

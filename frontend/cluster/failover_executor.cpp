@@ -1,0 +1,186 @@
+#include "frontend/cluster/failover_executor.hpp"
+
+#include <algorithm>
+
+#include "frontend/probes/probe_factory.hpp"
+
+namespace ikesteer::frontend {
+namespace {
+
+std::string_view kind_name(health::ActionKind k) {
+  switch (k) {
+    case health::ActionKind::Release:
+      return "release";
+    case health::ActionKind::Claim:
+      return "claim";
+    case health::ActionKind::Verify:
+      return "verify";
+  }
+  return "?";
+}
+
+std::string millis(Duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+
+}  // namespace
+
+FailoverExecutor::FailoverExecutor(uv_loop_t* loop, EventLog& events, std::function<void()> changed)
+    : loop_(loop), events_(events), changed_(std::move(changed)) {}
+
+void FailoverExecutor::configure(std::shared_ptr<const Config> next) {
+  const Config& config = *next;
+  std::vector<health::FailoverAddress> addresses;
+  health::PlannerOptions options;
+  options.fencing = config.failover.fencing;
+  options.auto_failback = config.failover.auto_failback;
+  options.failback_hold = config.failover.failback_hold;
+  for (std::size_t i = 0; i < config.members.size(); ++i) {
+    const MemberConfig& m = config.members[i];
+    options.member_names.push_back(m.name);
+    if (m.failover == health::FailoverMode::None) continue;
+    health::Holder survivor = health::kNobody;
+    for (std::size_t j = 0; j < config.members.size(); ++j)
+      if (config.members[j].name == m.failover_member) survivor = j;
+    for (const IpAddress& a : m.addresses) addresses.push_back({a, i, m.failover, survivor});
+  }
+  // Where each address is now, by address and holder name, so a reload keeps it there.
+  std::vector<health::Holder> owners;
+  const auto held = holders();
+  for (const health::FailoverAddress& a : addresses) {
+    health::Holder owner = a.home;
+    for (const auto& [address, holder] : held) {
+      if (address != a.address) continue;
+      owner = holder;
+      if (holder != health::kFrontend && holder != health::kNobody) {
+        const std::string name = config_->members[holder].name;
+        owner = health::kNobody;  // a holder that left the configuration holds nothing we know
+        for (std::size_t j = 0; j < config.members.size(); ++j)
+          if (config.members[j].name == name) owner = j;
+      }
+    }
+    owners.push_back(owner);
+  }
+  ++epoch_;
+  verifying_.clear();
+  in_flight_.clear();
+  config_ = std::move(next);
+  const Config::Failover& f = config_->failover;
+  mover_ = std::make_unique<AddressMover>(
+      loop_,
+      MoverOptions{f.interface, f.hook, f.hook_timeout, f.announce_count, f.announce_interval});
+  planner_.emplace(std::move(addresses), options, std::move(owners));
+}
+
+void FailoverExecutor::update(std::span<const health::MemberSnapshot> members, TimePoint now) {
+  if (planner_ && !planner_->addresses().empty()) start(planner_->update(members, now));
+}
+
+void FailoverExecutor::fail_back(std::size_t member, TimePoint now) {
+  if (planner_) start(planner_->fail_back(member, now));
+}
+
+std::vector<IpAddress> FailoverExecutor::moved_away() const {
+  std::vector<IpAddress> out;
+  if (!planner_) return out;
+  for (std::size_t i = 0; i < planner_->addresses().size(); ++i)
+    if (planner_->status(i).owner != planner_->addresses()[i].home)
+      out.push_back(planner_->addresses()[i].address);
+  return out;
+}
+
+std::vector<std::pair<IpAddress, health::Holder>> FailoverExecutor::holders() const {
+  std::vector<std::pair<IpAddress, health::Holder>> out;
+  if (!planner_) return out;
+  for (std::size_t i = 0; i < planner_->addresses().size(); ++i)
+    out.emplace_back(planner_->addresses()[i].address, planner_->status(i).owner);
+  return out;
+}
+
+std::vector<AddressStatus> FailoverExecutor::report() const {
+  using Phase = health::FailoverPlanner::Phase;
+  static constexpr std::string_view kPhases[] = {"home",      "releasing", "fencing", "claiming",
+                                                 "verifying", "away",      "stranded"};
+  static_assert(std::size(kPhases) == static_cast<std::size_t>(Phase::Stranded) + 1);
+  std::vector<AddressStatus> out;
+  if (!planner_) return out;
+  for (std::size_t i = 0; i < planner_->addresses().size(); ++i) {
+    const auto& a = planner_->addresses()[i];
+    const auto& s = planner_->status(i);
+    out.push_back({a.address, holder_name(a.home),
+                   s.owner == health::kNobody ? std::string() : holder_name(s.owner),
+                   std::string(kPhases[static_cast<std::size_t>(s.phase)]), s.verified, s.reason});
+  }
+  return out;
+}
+
+std::string FailoverExecutor::holder_name(health::Holder h) const {
+  if (h == health::kFrontend) return "frontend";
+  if (h == health::kNobody) return "nobody";
+  return config_->members[h].name;
+}
+
+void FailoverExecutor::start(std::vector<health::FailoverAction> actions) {
+  for (const health::FailoverAction& action : actions) {
+    const IpAddress address = planner_->addresses()[action.address].address;
+    const std::string holder = holder_name(action.holder);
+    events_.add(LogLevel::Info, "failover", "address_action", address.to_string(),
+                "address " + std::string(kind_name(action.kind)) + " started",
+                {{"address", address.to_string()},
+                 {"action", kind_name(action.kind)},
+                 {"holder", holder},
+                 {"reason", action.reason}});
+    const std::uint64_t id = action.id;
+    const std::uint64_t epoch = epoch_;
+    if (action.kind == health::ActionKind::Verify) {
+      // The moved address must answer IKE now (RFC 7296 IKE_SA_INIT probe, port 500).
+      ProbeConfig probe;
+      probe.address = address;
+      probe.timing.timeout =
+          std::max<Duration>(config_->failover.hook_timeout / 5, std::chrono::milliseconds(500));
+      auto& slot = verifying_[id];
+      slot = make_probe(loop_, probe, address);
+      slot->run([this, id, epoch](ProbeResult r) {
+        if (epoch != epoch_) return;
+        // The probe stays alive until its callback has returned.
+        const std::unique_ptr<Probe> done = std::move(verifying_[id]);
+        verifying_.erase(id);
+        finished(id, r.ok, r.detail, r.latency);
+      });
+      in_flight_[id] = action;
+      continue;
+    }
+    const unsigned prefix =
+        address.is_v4() ? config_->failover.ipv4_prefix : config_->failover.ipv6_prefix;
+    MoveRequest request{action.kind == health::ActionKind::Claim, address, prefix,
+                        action.holder == health::kFrontend,
+                        action.holder == health::kFrontend ? "" : holder};
+    in_flight_[id] = action;
+    mover_->run(std::move(request), [this, id, epoch](MoveOutcome outcome) {
+      if (epoch == epoch_) finished(id, outcome.ok, outcome.detail, outcome.elapsed);
+    });
+  }
+}
+
+void FailoverExecutor::finished(std::uint64_t id, bool ok, const std::string& detail,
+                                Duration elapsed) {
+  const auto it = in_flight_.find(id);
+  if (it == in_flight_.end()) return;
+  const health::FailoverAction action = it->second;
+  in_flight_.erase(it);
+  std::vector<health::FailoverAction> next = planner_->completed(id, ok, Clock::now());
+  const std::string address = planner_->addresses()[action.address].address.to_string();
+  const std::string what = "address " + std::string(kind_name(action.kind));
+  events_.add(ok ? LogLevel::Info : LogLevel::Warn, "failover", "address_result", address,
+              what + (ok ? " succeeded" : " failed"),
+              {{"address", address},
+               {"action", kind_name(action.kind)},
+               {"holder", holder_name(action.holder)},
+               {"ok", ok ? "true" : "false"},
+               {"detail", detail},
+               {"ms", millis(elapsed)}});
+  changed_();  // holders, phases or verification: the monitor republishes what differs
+  start(std::move(next));
+}
+
+}  // namespace ikesteer::frontend

@@ -1,0 +1,85 @@
+// Runs every member's checks on the main loop and keeps their verdicts: probes on their
+// schedules (health/probe_tracker.hpp decides rise and fall), host names re-resolved on their
+// TTL, agent reports authenticated (health/agent_report.hpp), all combined per member by
+// health::evaluate. Every state change is an event; failover follows the states. The result
+// is one ClusterState, handed to `changed` whenever it differs from the last.
+#pragma once
+
+#include <uv.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "frontend/cluster/agent_listener.hpp"
+#include "frontend/cluster/cluster_state.hpp"
+#include "frontend/cluster/failover_executor.hpp"
+#include "frontend/cluster/health_counters.hpp"
+#include "frontend/cluster/health_report.hpp"
+#include "frontend/cluster/resolver.hpp"
+#include "frontend/config/config.hpp"
+#include "frontend/log/event_log.hpp"
+#include "frontend/os/uv_timer.hpp"
+#include "health/agent_report.hpp"
+
+namespace ikesteer::frontend {
+
+class HealthMonitor {
+ public:
+  HealthMonitor(uv_loop_t* loop, EventLog& events,
+                std::function<void(std::shared_ptr<const ClusterState>)> changed);
+  ~HealthMonitor();
+  HealthMonitor(const HealthMonitor&) = delete;
+  HealthMonitor& operator=(const HealthMonitor&) = delete;
+
+  // Starts the checks, or takes a reloaded configuration: a member whose checks are configured
+  // as before keeps its verdict and schedule. Fails only when an agent socket cannot be bound.
+  Result<void, std::string> configure(std::shared_ptr<const Config> config);
+  // Stops every check and timer (before the loop ends).
+  void stop();
+
+  std::shared_ptr<const ClusterState> state() const { return state_; }
+  const HealthCounters& counters() const { return counters_; }
+  // Checks and address holders as of the last result; from any thread.
+  HealthReport report() const;
+  // Moves the member's addresses home now (manual failback). False: no such member.
+  bool fail_back(const std::string& member);
+
+ private:
+  struct Check;
+  struct Member;
+
+  void schedule(Member& m, Check& c, Duration delay);
+  void run_check(Member& m, Check& c);
+  void record(Member& m, Check& c, bool ok, std::string detail, Duration latency);
+  void on_agent_datagram(std::span<const std::byte> datagram, const IpAddress& source);
+  void judge(Member& m);
+  void publish();
+  std::vector<health::MemberSnapshot> snapshots() const;
+
+  uv_loop_t* loop_;
+  EventLog& events_;
+  std::function<void(std::shared_ptr<const ClusterState>)> changed_;
+  std::shared_ptr<const Config> config_;
+  std::vector<std::unique_ptr<Member>> members_;
+  std::unique_ptr<AgentListener> agents_;
+  std::vector<Endpoint> agent_endpoints_;
+  // Reset by stop(), so that the loop can end.
+  std::unique_ptr<Resolver> resolver_;
+  std::unique_ptr<FailoverExecutor> failover_;
+  std::unique_ptr<UvTimer> failover_tick_;
+  std::shared_ptr<const ClusterState> state_;
+  HealthCounters counters_;
+  mutable std::mutex report_mutex_;
+  HealthReport report_;
+  std::mt19937_64 random_;
+};
+
+}  // namespace ikesteer::frontend

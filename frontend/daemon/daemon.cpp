@@ -1,0 +1,365 @@
+#include "frontend/daemon/daemon.hpp"
+
+#include <uv.h>
+
+#include <csignal>
+#include <exception>
+#include <thread>
+
+#include "frontend/cluster/health_monitor.hpp"
+#include "frontend/cluster/publisher.hpp"
+#include "frontend/cluster/shared_state.hpp"
+#include "frontend/config/config_loader.hpp"
+#include "frontend/daemon/operator_side.hpp"
+#include "frontend/log/event_log.hpp"
+#include "frontend/log/log.hpp"
+#include "frontend/operator/counter_summary.hpp"
+#include "frontend/operator/operator_overrides.hpp"
+#include "frontend/os/privileges.hpp"
+#include "frontend/packet/blocking_udp_worker.hpp"
+#include "frontend/packet/dns_handler.hpp"
+#include "frontend/packet/dns_tcp_server.hpp"
+#include "frontend/packet/ike_handler.hpp"
+#include "frontend/packet/udp_worker.hpp"
+
+namespace ikesteer::frontend {
+namespace {
+
+unsigned thread_count(const Config& c) {
+  if (c.ike.threads != 0) return c.ike.threads;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// Every loop gets its own socket per (address, port); SO_REUSEPORT spreads clients over them.
+// Addresses the front end may adopt on failover are bound in advance (they are not local
+// until adopted).
+Result<std::vector<UdpListener>, std::string> bind_ike(const Config& c, DatagramHandler& handler) {
+  std::vector<std::pair<IpAddress, bool>> addresses;
+  for (const IpAddress& a : c.ike.listen) addresses.emplace_back(a, false);
+  for (const MemberConfig& m : c.members)
+    if (m.failover == health::FailoverMode::Adopt)
+      for (const IpAddress& a : m.addresses) addresses.emplace_back(a, true);
+  std::vector<UdpListener> listeners;
+  for (const auto& [a, freebind] : addresses)
+    for (std::uint16_t port : c.ike.ports) {
+      auto s = UdpSocket::bind(a, port, freebind);
+      if (!s) return fail(s.error());
+      listeners.push_back({std::move(s).value(), &handler, port == 4500});
+    }
+  return listeners;
+}
+
+// DNS over UDP: per loop, one socket per address, each with its own thread and handler
+// (BlockingUdpWorker); SO_REUSEPORT spreads clients over the loops' sockets.
+Result<std::vector<UdpSocket>, std::string> bind_dns(const Config& c) {
+  std::vector<UdpSocket> sockets;
+  for (const IpAddress& a : c.dns.listen) {
+    auto s = UdpSocket::bind(a, c.dns.port);
+    if (!s) return fail(s.error());
+    sockets.push_back(std::move(s).value());
+  }
+  return sockets;
+}
+
+std::vector<IpAddress> adopted(const Config& c) {
+  std::vector<IpAddress> out;
+  for (const MemberConfig& m : c.members)
+    if (m.failover == health::FailoverMode::Adopt)
+      out.insert(out.end(), m.addresses.begin(), m.addresses.end());
+  return out;
+}
+
+// Settings that need sockets or privileges the running process no longer has.
+bool needs_restart(const Config& running, const Config& next) {
+  return running.ike.listen != next.ike.listen || running.ike.ports != next.ike.ports ||
+         running.ike.threads != next.ike.threads || running.process != next.process ||
+         running.cookies.secret_lifetime != next.cookies.secret_lifetime ||
+         running.dns.enabled != next.dns.enabled || running.dns.listen != next.dns.listen ||
+         running.dns.port != next.dns.port || adopted(running) != adopted(next);
+}
+
+class Daemon {
+ public:
+  // `file_config`: as validated from the file; `overrides`: the operators' changes on top.
+  Daemon(std::string path, std::string version, Config file_config, OperatorOverrides overrides)
+      : path_(std::move(path)),
+        version_(std::move(version)),
+        overrides_(std::move(overrides)),
+        file_config_(std::move(file_config)),
+        config_(std::make_shared<const Config>(overrides_.apply(file_config_))),
+        shared_(build_published(config_, std::make_shared<const ClusterState>(
+                                             initial_cluster_state(*config_, Clock::now())))),
+        events_(config_->health.events),
+        monitor_(uv_default_loop(), events_,
+                 [this](std::shared_ptr<const ClusterState> cluster) {
+                   shared_.publish(build_published(config_, std::move(cluster)));
+                 }),
+        operator_side_(uv_default_loop(), {shared_, events_, monitor_, [this] { return totals(); },
+                                           [this] { return ike_counters(); },
+                                           [this](const OperatorAction& a) { return apply(a); }}) {}
+
+  int run() {
+    const auto config = config_;
+    const unsigned threads = thread_count(*config);
+    std::vector<std::vector<UdpListener>> listeners;
+    std::vector<UdpListener> dns_listeners;
+    for (unsigned i = 0; i < threads; ++i) {
+      ike_handlers_.push_back(std::make_unique<IkeHandler>(threads, shared_));
+      auto ike = bind_ike(*config, *ike_handlers_.back());
+      if (!ike) {
+        log(LogLevel::Error, "ike", "cannot listen", {{"error", ike.error()}});
+        return 1;
+      }
+      listeners.push_back(std::move(ike).value());
+      if (config->dns.enabled) {
+        auto dns = bind_dns(*config);
+        if (!dns) {
+          log(LogLevel::Error, "dns", "cannot listen", {{"error", dns.error()}});
+          return 1;
+        }
+        for (UdpSocket& s : dns.value()) {
+          dns_handlers_.push_back(std::make_unique<DnsHandler>(shared_));
+          dns_listeners.push_back({std::move(s), dns_handlers_.back().get()});
+        }
+      }
+    }
+    uv_loop_t* loop = uv_default_loop();
+    if (config->dns.enabled) {
+      dns_tcp_ = std::make_unique<DnsTcpServer>(loop, shared_);
+      if (auto bound = dns_tcp_->listen(config->dns.listen, config->dns.port); !bound) {
+        log(LogLevel::Error, "dns", "cannot listen", {{"error", bound.error()}});
+        return 1;
+      }
+    }
+    if (auto started = operator_side_.start(config->http, version_); !started) {
+      log(LogLevel::Error, "http", "cannot listen", {{"error", started.error()}});
+      return 1;
+    }
+    if (!config->process.user.empty()) {
+      if (auto dropped = drop_privileges(config->process.user); !dropped) {
+        log(LogLevel::Error, "cfg", "cannot drop privileges", {{"error", dropped.error()}});
+        return 1;
+      }
+    }
+    for (unsigned i = 0; i < threads; ++i)
+      workers_.push_back(std::make_unique<UdpWorker>(i, std::move(listeners[i])));
+    for (UdpListener& l : dns_listeners)
+      dns_workers_.push_back(std::make_unique<BlockingUdpWorker>(std::move(l)));
+    for (auto& w : workers_) w->start();
+    for (auto& w : dns_workers_) w->start();
+    log(LogLevel::Info, "ike", "listening",
+        {{"addresses", std::to_string(config->ike.listen.size())},
+         {"ports", std::to_string(config->ike.ports.size())},
+         {"loops", std::to_string(threads)},
+         {"members", std::to_string(config->members.size())}});
+    if (config->dns.enabled)
+      log(LogLevel::Info, "dns", "listening",
+          {{"addresses", std::to_string(config->dns.listen.size())},
+           {"port", std::to_string(config->dns.port)},
+           {"zones", std::to_string(config->dns.zones.size())},
+           {"cluster_names", std::to_string(config->dns.clusters.size())}});
+
+    if (auto started = monitor_.configure(config); !started) {
+      log(LogLevel::Error, "health", "cannot start", {{"error", started.error()}});
+      return 1;
+    }
+    loop->data = this;
+    uv_signal_init(loop, &sighup_);
+    uv_signal_init(loop, &sigterm_);
+    uv_signal_init(loop, &sigint_);
+    uv_timer_init(loop, &stats_timer_);
+    uv_signal_start(
+        &sighup_, [](uv_signal_t* s, int) { self(s)->reload(); }, SIGHUP);
+    uv_signal_start(
+        &sigterm_, [](uv_signal_t* s, int) { self(s)->stop(); }, SIGTERM);
+    uv_signal_start(
+        &sigint_, [](uv_signal_t* s, int) { self(s)->stop(); }, SIGINT);
+    uv_timer_start(
+        &stats_timer_, [](uv_timer_t* t) { self(t)->log_stats(); }, 60'000, 60'000);
+    uv_run(loop, UV_RUN_DEFAULT);
+    uv_loop_close(loop);
+    return 0;
+  }
+
+ private:
+  template <class Handle>
+  static Daemon* self(Handle* h) {
+    return static_cast<Daemon*>(h->loop->data);
+  }
+
+  void reload() {
+    if (path_.empty()) {
+      log(LogLevel::Warn, "cfg", "reload ignored: the demo configuration is built in");
+      return;
+    }
+    auto next = load_config(path_);
+    if (!next) {
+      for (const std::string& e : next.error())
+        log(LogLevel::Error, "cfg", "invalid", {{"error", e}});
+      log(LogLevel::Error, "cfg", "reload failed, keeping the running configuration",
+          {{"file", path_}});
+      return;
+    }
+    const auto running = config_;
+    if (needs_restart(*running, *next)) {
+      log(LogLevel::Warn, "cfg",
+          "ike.listen, ike.ports, ike.threads, cookies.secret_lifetime, process.* and adopted "
+          "addresses take "
+          "effect only at restart",
+          {{"file", path_}});
+      next->ike.listen = running->ike.listen;
+      next->ike.ports = running->ike.ports;
+      next->ike.threads = running->ike.threads;
+      next->process = running->process;
+      next->cookies.secret_lifetime = running->cookies.secret_lifetime;
+    }
+    set_log_level(next->log.level);
+    file_config_ = std::move(next).value();
+    events_.set_capacity(file_config_.health.events);
+    take_effect();
+    events_.add(LogLevel::Info, "cfg", "reload", "", "reloaded", {{"file", path_}});
+  }
+
+  // The file's configuration with the operators' overrides, for the monitor and the loops.
+  void take_effect() {
+    config_ = std::make_shared<const Config>(overrides_.apply(file_config_));
+    if (auto configured = monitor_.configure(config_); !configured)
+      log(LogLevel::Error, "health", "agent reports not received", {{"error", configured.error()}});
+    shared_.publish(build_published(config_, monitor_.state()));
+  }
+
+  // An operator's write action from the API (on the main loop).
+  ActionOutcome apply(const OperatorAction& a) {
+    using K = OperatorAction::Kind;
+    const auto& members = config_->members;
+    if (std::none_of(members.begin(), members.end(),
+                     [&](const MemberConfig& m) { return m.name == a.member; }))
+      return {false, 404, "no member named \"" + a.member + "\""};
+    std::string what;
+    switch (a.kind) {
+      case K::Drain:
+      case K::Undrain:
+      case K::Maintenance: {
+        const OperatorState state = a.kind == K::Drain         ? OperatorState::Drain
+                                    : a.kind == K::Maintenance ? OperatorState::Maintenance
+                                                               : OperatorState::Active;
+        overrides_.set_state(a.member, state);
+        what = std::string(health::to_string(state));
+        break;
+      }
+      case K::SetWeight:
+        if (!(a.weight > 0 && a.weight <= 1e6))
+          return {false, 400, "weight must be > 0 and <= 1e6"};
+        overrides_.set_weight(a.member, a.weight);
+        what = "weight " + std::to_string(a.weight);
+        break;
+      case K::FailBack:
+        monitor_.fail_back(a.member);
+        what = "failback";
+        break;
+    }
+    std::string message = "member " + a.member + ": " + what;
+    if (a.kind != K::FailBack) {
+      take_effect();
+      if (auto saved = overrides_.save(); !saved)
+        message += " (not persisted: " + saved.error() + ")";
+    }
+    events_.add(LogLevel::Info, "operator", "operator_action", a.member, "operator: " + message,
+                {{"member", a.member}, {"action", what}, {"who", a.who}, {"why", a.why}});
+    return {true, 200, message};
+  }
+
+  void stop() {
+    log(LogLevel::Info, "ike", "stopping");
+    operator_side_.stop();
+    for (auto& w : workers_) w->stop();
+    for (auto& w : dns_workers_) w->stop();
+    if (dns_tcp_) dns_tcp_->close();
+    monitor_.stop();
+    log_stats();
+    for (uv_handle_t* h :
+         {reinterpret_cast<uv_handle_t*>(&sighup_), reinterpret_cast<uv_handle_t*>(&sigterm_),
+          reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&stats_timer_)})
+      uv_close(h, nullptr);
+  }
+
+  std::vector<IkeCounters> ike_counters() const {
+    std::vector<IkeCounters> ike;
+    for (auto& h : ike_handlers_) ike.push_back(h->counters());
+    return ike;
+  }
+
+  // Every counter summed over the loops; from any thread.
+  Totals totals() const {
+    Totals t;
+    const std::vector<IkeCounters> ike = ike_counters();
+    std::vector<UdpTransportCounters> transport;
+    for (auto& w : workers_) transport.push_back(w->counters());
+    for (auto& w : dns_workers_) transport.push_back(w->counters());
+    t.ike = sum(ike, transport);
+    const auto config = shared_.current().config;  // not config_: this runs on any thread
+    t.redirects_per_member.resize(config->members.size());
+    for (const IkeCounters& loop : ike) {
+      if (loop.config != config) continue;  // counted under a member list since replaced
+      for (std::size_t i = 0; i < loop.redirects_per_member.size(); ++i)
+        t.redirects_per_member[i] += loop.redirects_per_member[i];
+    }
+    if (dns_tcp_) {
+      std::vector<DnsCounters> dns{dns_tcp_->counters()};
+      for (auto& h : dns_handlers_) dns.push_back(h->counters());
+      t.dns = sum(dns);
+    }
+    t.health = monitor_.report().counters;
+    return t;
+  }
+
+  // One line per protocol with every non-zero counter summed over the loops.
+  void log_stats() {
+    const Totals t = totals();
+    log(LogLevel::Info, "ike", "counters", {{"totals", summary(t.ike)}});
+    log(LogLevel::Info, "health", "counters", {{"totals", summary(t.health)}});
+    if (dns_tcp_) log(LogLevel::Info, "dns", "counters", {{"totals", summary(t.dns)}});
+  }
+
+  std::string path_;
+  std::string version_;
+  OperatorOverrides overrides_;
+  Config file_config_;                    // as the file says
+  std::shared_ptr<const Config> config_;  // running: the file plus the operators' overrides
+  SharedState shared_;
+  EventLog events_;
+  HealthMonitor monitor_;
+  OperatorSide operator_side_;
+  std::vector<std::unique_ptr<IkeHandler>> ike_handlers_;  // one per loop
+  std::vector<std::unique_ptr<DnsHandler>> dns_handlers_;  // one per DNS UDP socket
+  std::unique_ptr<DnsTcpServer> dns_tcp_;
+  // After the handlers: destroyed first.
+  std::vector<std::unique_ptr<UdpWorker>> workers_;              // IKE, one per loop
+  std::vector<std::unique_ptr<BlockingUdpWorker>> dns_workers_;  // one per DNS UDP socket
+  uv_signal_t sighup_{}, sigterm_{}, sigint_{};
+  uv_timer_t stats_timer_{};
+};
+
+}  // namespace
+
+int run_daemon(DaemonOptions options) {
+  set_log_level(options.config.log.level);
+  // A peer closing a TCP connection (DNS, health probes) must be an error code, not a signal.
+  std::signal(SIGPIPE, SIG_IGN);
+  // Start-up failures (no entropy, a libuv error) end the process with a reason, not abort().
+  try {
+    auto overrides = OperatorOverrides::load(options.config.health.state_file);
+    if (!overrides) {
+      log(LogLevel::Error, "cfg", "cannot read the state file", {{"error", overrides.error()}});
+      return 1;
+    }
+    return Daemon(std::move(options.config_path), std::move(options.version),
+                  std::move(options.config), std::move(overrides).value())
+        .run();
+  } catch (const std::exception& e) {
+    log(LogLevel::Error, "ike", "cannot start", {{"error", e.what()}});
+    return 1;
+  }
+}
+
+}  // namespace ikesteer::frontend

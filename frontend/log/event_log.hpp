@@ -1,0 +1,47 @@
+// Every member state change, address action and reload, with its reason: logged as it happens
+// and kept, the newest `capacity` of them, for operators (the dashboard and API show them).
+// Thread-safe: the main loop adds, any thread reads.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <initializer_list>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "frontend/log/log.hpp"
+
+namespace ikesteer::frontend {
+
+struct Event {
+  std::uint64_t id = 0;  // increasing; lets readers ask for what is new
+  std::chrono::system_clock::time_point at;
+  std::string kind;     // "member_state", "address_action", "address_result", "reload", ...
+  std::string subject;  // the member or address concerned ("" for the whole front end)
+  std::string message;  // what happened and why, in words
+  std::vector<std::pair<std::string, std::string>> fields;  // the details, as in the log line
+};
+
+class EventLog {
+ public:
+  explicit EventLog(std::size_t capacity) : capacity_(capacity) {}
+
+  // Records the event and writes it as a log line (subsystem "health" or as given).
+  void add(LogLevel level, std::string_view subsystem, std::string kind, std::string subject,
+           std::string message, std::initializer_list<LogField> fields = {});
+  // Events with an id above `after`, oldest first.
+  std::vector<Event> since(std::uint64_t after) const;
+  void set_capacity(std::size_t capacity);
+
+ private:
+  mutable std::mutex mutex_;
+  std::size_t capacity_;
+  std::uint64_t next_id_ = 1;
+  std::deque<Event> events_;
+};
+
+}  // namespace ikesteer::frontend

@@ -1,0 +1,90 @@
+// What the operator HTTP side (dashboard, JSON API, metrics) may see and do. The daemon
+// implements it; every member is safe to call from the HTTP thread. Reads return snapshots;
+// act() hands a write action to the main loop and waits for its outcome.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/ip_address.hpp"
+#include "frontend/cluster/health_report.hpp"
+#include "frontend/cluster/shared_state.hpp"
+#include "frontend/log/event_log.hpp"
+#include "frontend/operator/counter_summary.hpp"
+#include "health/failover_planner.hpp"
+#include "health/selector.hpp"
+
+namespace ikesteer::frontend {
+
+// A redirect the front end made recently, and why.
+struct RecentDecision {
+  std::chrono::system_clock::time_point at;
+  IpAddress client;
+  std::string member;
+  std::string gateway;  // the identity in the REDIRECT
+  health::PickReason reason;
+};
+
+// Counter totals at one moment, summed over the event loops.
+struct Totals {
+  IkeTotals ike;
+  std::vector<std::uint64_t> redirects_per_member;  // as current().config's members
+  DnsCounters dns;
+  HealthCounters health;
+};
+
+// One point of the dashboard's charts: rates over the second before `at`.
+struct RatePoint {
+  std::chrono::system_clock::time_point at;
+  double redirects = 0;
+  double dns_queries = 0;
+  double drops = 0;                                 // IKE and DNS drops of every reason
+  std::map<std::string, double> drops_by_reason{};  // the non-zero ones, named as drop_counters()
+};
+
+// "Where would this client go, and why": the steering decision without counting it as load.
+struct SteeringExplanation {
+  IpAddress client;
+  IpAddress key;                     // the client masked to the steering prefix
+  std::vector<std::string> ranking;  // eligible members in the client's hash order
+  std::optional<std::string> member;
+  std::string gateway;
+  health::PickReason reason = health::PickReason::NoEligibleMember;
+};
+
+struct OperatorAction {
+  enum class Kind : std::uint8_t { Drain, Undrain, Maintenance, SetWeight, FailBack };
+  Kind kind;
+  std::string member;
+  double weight = 0;  // SetWeight
+  std::string who;    // from the request: peer address (and token name, if any)
+  std::string why;    // the operator's reason, from the request body
+};
+
+struct ActionOutcome {
+  bool ok = false;
+  unsigned status = 200;  // HTTP status to answer with (404 unknown member, 409, ...)
+  std::string message;
+};
+
+class ControlPlane {
+ public:
+  virtual ~ControlPlane() = default;
+  virtual Published current() const = 0;
+  virtual HealthReport health() const = 0;
+  virtual std::vector<Event> events_since(std::uint64_t after) const = 0;
+  virtual Totals totals() const = 0;
+  virtual std::vector<RatePoint> rates() const = 0;  // the last 15 minutes, oldest first
+  virtual std::vector<RecentDecision> recent_decisions() const = 0;  // newest first
+  virtual SteeringExplanation explain(const IpAddress& client) const = 0;
+  virtual ActionOutcome act(const OperatorAction& action) = 0;
+  virtual bool ready() const = 0;  // listening, and a first verdict for every member
+  virtual std::chrono::system_clock::time_point started() const = 0;
+};
+
+}  // namespace ikesteer::frontend

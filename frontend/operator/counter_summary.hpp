@@ -1,0 +1,32 @@
+// Counters summed over the event loops, and the one-line summaries the daemon logs every
+// minute and at shutdown (only the non-zero counters, `name=value` each).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+
+#include "frontend/cluster/health_counters.hpp"
+#include "frontend/packet/datagram_batch.hpp"
+#include "frontend/packet/dns_handler.hpp"
+#include "frontend/packet/ike_handler.hpp"
+
+namespace ikesteer::frontend {
+
+struct IkeTotals {
+  redirect::ResponderCounters responder;
+  UdpTransportCounters transport;
+};
+
+IkeTotals sum(std::span<const IkeCounters> loops, std::span<const UdpTransportCounters> transport);
+DnsCounters sum(std::span<const DnsCounters> parts);
+
+// Non-zero drop counters by reason, IKE ("ike.<reason>") and DNS ("dns.<reason>").
+std::map<std::string, std::uint64_t> drop_counters(const IkeTotals& ike, const DnsCounters& dns);
+
+std::string summary(const IkeTotals& totals);
+std::string summary(const DnsCounters& totals);
+std::string summary(const HealthCounters& counters);
+
+}  // namespace ikesteer::frontend

@@ -1,0 +1,116 @@
+#include "frontend/packet/dns_handler.hpp"
+
+#include <stdexcept>
+
+namespace ikesteer::frontend {
+namespace {
+
+health::Selector member_selector(const Config& config, const ClusterState& cluster) {
+  std::vector<health::SelectorMember> members;
+  for (std::size_t i = 0; i < config.members.size(); ++i)
+    members.push_back(
+        {config.members[i].name, config.members[i].weight, 0, steerable(cluster.members[i])});
+  auto selector = health::Selector::create(std::move(members));
+  if (!selector)
+    throw std::invalid_argument("dns steering: " + std::string(to_string(selector.error())));
+  return std::move(selector).value();
+}
+
+}  // namespace
+
+dns::ResponseRateLimiter::Options rate_limit_options(const Config& config, std::uint64_t seed) {
+  dns::ResponseRateLimiter::Options o;
+  o.responses_per_second = config.dns.rrl_responses_per_second;
+  o.slip = config.dns.rrl_slip;
+  o.ipv4_prefix = config.dns.rrl_ipv4_prefix;
+  o.ipv6_prefix = config.dns.rrl_ipv6_prefix;
+  o.seed = seed;
+  return o;
+}
+
+MemberStickyChooser::MemberStickyChooser(const Config& config, const ClusterState& cluster)
+    : selector_(member_selector(config, cluster)),
+      ipv4_prefix_(config.steering.ipv4_prefix),
+      ipv6_prefix_(config.steering.ipv6_prefix) {}
+
+std::optional<std::size_t> MemberStickyChooser::choose(const IpAddress& client_or_subnet,
+                                                       unsigned prefix_bits) noexcept {
+  // The same key as an IKE redirect of a client at that address, unless the subnet is wider.
+  const unsigned steering = client_or_subnet.is_v4() ? ipv4_prefix_ : ipv6_prefix_;
+  const IpAddress key = client_or_subnet.masked(std::min(prefix_bits, steering));
+  return selector_.owner(key.bytes());
+}
+
+DnsAnswerer::DnsAnswerer(SharedState& shared)
+    : shared_(shared),
+      seen_generation_(shared.generation()),
+      published_state_(shared.current()),
+      chooser_(std::make_unique<MemberStickyChooser>(*published_state_.config,
+                                                     *published_state_.cluster)),
+      random_(shared.hash_seed() | 1) {}
+
+std::optional<dns::Verdict> DnsAnswerer::answer(std::span<const std::byte> query,
+                                                const IpAddress& source, bool tcp,
+                                                std::span<std::byte> out) noexcept {
+  if (shared_.generation() != seen_generation_) {
+    seen_generation_ = shared_.generation();
+    published_state_ = shared_.current();
+    chooser_ =
+        std::make_unique<MemberStickyChooser>(*published_state_.config, *published_state_.cluster);
+  }
+  const dns::ZoneSnapshot* snapshot = published_state_.dns.get();
+  if (!snapshot) return std::nullopt;
+  random_ ^= random_ << 13;
+  random_ ^= random_ >> 7;
+  random_ ^= random_ << 17;
+  const dns::Verdict v =
+      authority_.answer(query, dns::QueryContext{source, tcp, random_}, *snapshot, *chooser_, out);
+  if (!v.reply) return std::nullopt;
+  return v;
+}
+
+DnsHandler::DnsHandler(SharedState& shared)
+    : shared_(shared),
+      answerer_(shared),
+      rate_limit_generation_(shared.generation()),
+      limiter_options_(rate_limit_options(answerer_.config(), shared.hash_seed())),
+      limiter_(limiter_options_) {}
+
+std::span<const std::byte> DnsHandler::handle(std::span<const std::byte> payload,
+                                              const SocketAddress& peer, bool, TimePoint now,
+                                              std::span<std::byte> out) noexcept {
+  const IpAddress source = peer.address();
+  const auto v = answerer_.answer(payload, source, false, out);
+  if (!v) return {};
+  if (rate_limit_generation_ != shared_.generation()) {
+    // A reload may change the budget; the buckets start afresh then (not on member changes).
+    rate_limit_generation_ = shared_.generation();
+    const auto options = rate_limit_options(answerer_.config(), shared_.hash_seed());
+    if (options != limiter_options_) {
+      limiter_options_ = options;
+      limiter_ = dns::ResponseRateLimiter(options);
+    }
+  }
+  switch (limiter_.check(source, now)) {
+    case dns::ResponseRateLimiter::Action::Send:
+      return v->bytes;
+    case dns::ResponseRateLimiter::Action::Slip:
+      return dns::slip_response(out.first(v->bytes.size()));
+    case dns::ResponseRateLimiter::Action::Drop:
+      return {};
+  }
+  return {};
+}
+
+void DnsHandler::publish() {
+  std::lock_guard lock(published_mutex_);
+  published_.authority = answerer_.counters();
+  published_.rate_limit = limiter_.counters();
+}
+
+DnsCounters DnsHandler::counters() const {
+  std::lock_guard lock(published_mutex_);
+  return published_;
+}
+
+}  // namespace ikesteer::frontend

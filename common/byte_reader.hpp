@@ -2,9 +2,9 @@
 // read returns zero or an empty span, so a parser reads a run of fields and checks ok() once.
 #pragma once
 
-#include <cstddef>
 #include <endian.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <span>

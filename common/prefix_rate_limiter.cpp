@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <chrono>
 
 #include "common/hash.hpp"
@@ -11,6 +12,18 @@ namespace ikesteer {
 PrefixRateLimiter::PrefixRateLimiter(const PrefixRateLimiterOptions& options)
     : options_(options),
       table_(std::bit_ceil(std::max<std::size_t>(options.buckets, 1)), TimePoint::min()) {
+  set_rate();
+}
+
+void PrefixRateLimiter::reconfigure(const PrefixRateLimiterOptions& options) noexcept {
+  assert(std::bit_ceil(std::max<std::size_t>(options.buckets, 1)) == table_.size());
+  options_ = options;
+  std::fill(table_.begin(), table_.end(), TimePoint::min());
+  set_rate();
+}
+
+void PrefixRateLimiter::set_rate() noexcept {
+  interval_ = tolerance_ = Duration{};
   if (options_.rate != 0) {
     interval_ = std::chrono::duration_cast<Duration>(std::chrono::seconds(1)) / options_.rate;
     tolerance_ = interval_ * (std::max<std::uint32_t>(options_.burst, 1) - 1);

@@ -32,11 +32,17 @@ class PrefixRateLimiter {
   // backwards by more than the burst allows to matter (a steady clock).
   bool allow(const IpAddress& source, TimePoint now) noexcept;
 
+  // Takes new options over the same table, every bucket starting afresh; neither allocates nor
+  // throws (for a reload on a packet thread). Precondition: `options.buckets` rounds up to
+  // bucket_count().
+  void reconfigure(const PrefixRateLimiterOptions& options) noexcept;
+
   std::size_t bucket_count() const noexcept { return table_.size(); }
   const PrefixRateLimiterOptions& options() const noexcept { return options_; }
 
  private:
   std::size_t index(const IpAddress& source) const noexcept;
+  void set_rate() noexcept;
 
   PrefixRateLimiterOptions options_;
   Duration interval_{};   // time to earn one token

@@ -22,6 +22,12 @@ PrefixRateLimiterOptions bucket_options(const ResponseRateLimiter::Options& o) {
 ResponseRateLimiter::ResponseRateLimiter(const Options& options)
     : options_(options), buckets_(bucket_options(options)) {}
 
+void ResponseRateLimiter::reconfigure(const Options& options) noexcept {
+  options_ = options;
+  buckets_.reconfigure(bucket_options(options));
+  limited_ = 0;
+}
+
 ResponseRateLimiter::Action ResponseRateLimiter::check(const IpAddress& source,
                                                        TimePoint now) noexcept {
   if (options_.responses_per_second == 0 || buckets_.allow(source, now)) {

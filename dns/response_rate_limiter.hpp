@@ -40,6 +40,11 @@ class ResponseRateLimiter {
   // Decides the fate of one UDP response to `source` and counts it.
   Action check(const IpAddress& source, TimePoint now) noexcept;
 
+  // New options over the same table (same `buckets`), every bucket afresh, counters kept;
+  // neither allocates nor throws.
+  void reconfigure(const Options& options) noexcept;
+  const Options& options() const noexcept { return options_; }
+
   const RateLimiterCounters& counters() const noexcept { return counters_; }
 
  private:

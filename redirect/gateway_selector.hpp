@@ -37,6 +37,14 @@ class GatewayIdentity {
   std::array<std::byte, 255> value_{};
 };
 
+// A selector's answer: the identity to send, and which of its gateways that is and why, in the
+// selector's own terms; the responder copies `member` and `why` into its verdict unread.
+struct GatewayChoice {
+  GatewayIdentity gateway;
+  std::uint32_t member = 0;
+  std::uint8_t why = 0;
+};
+
 class GatewaySelector {
  public:
   virtual ~GatewaySelector() = default;
@@ -44,9 +52,9 @@ class GatewaySelector {
   // and the same member state. `avoid` is the address the client named in REDIRECTED_FROM:
   // not chosen unless nothing else is eligible (RFC 5685 §4 loop avoidance). nullopt when no
   // member is eligible.
-  virtual std::optional<GatewayIdentity> select(const IpAddress& client,
-                                                const std::optional<IpAddress>& avoid,
-                                                TimePoint now) noexcept = 0;
+  virtual std::optional<GatewayChoice> select(const IpAddress& client,
+                                              const std::optional<IpAddress>& avoid,
+                                              TimePoint now) noexcept = 0;
 };
 
 }  // namespace ikesteer::redirect

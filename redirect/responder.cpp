@@ -78,7 +78,7 @@ std::string_view to_string(ReplyKind k) noexcept {
 
 Responder::Responder(const ResponderOptions& options, GatewaySelector& selector, CookieJar& cookies,
                      PrefixRateLimiter& limiter) noexcept
-    : options_(options), selector_(&selector), cookies_(cookies), limiter_(limiter) {}
+    : options_(options), selector_(selector), cookies_(cookies), limiter_(limiter) {}
 
 Verdict Responder::drop(DropReason reason) noexcept {
   ++counters_.drops[static_cast<std::size_t>(reason)];
@@ -223,12 +223,15 @@ Verdict Responder::handle(const Datagram& d, TimePoint now, std::span<std::byte>
                 [&](std::span<std::byte> o) { return write_notify_reply(o, framing, h, error); });
   }
 
-  const std::optional<GatewayIdentity> gateway = selector_->select(d.source, avoid, now);
-  if (!gateway) return drop(DropReason::NoEligibleMember);
+  const std::optional<GatewayChoice> choice = selector_.select(d.source, avoid, now);
+  if (!choice) return drop(DropReason::NoEligibleMember);
   // Spec §7.3 step 7 / RFC 5685 §9.2: REDIRECT with Nonce Data = the exact Ni body.
-  return send(ReplyKind::Redirect, d, now, out, [&](std::span<std::byte> o) {
-    return write_redirect_reply(o, framing, h, *gateway, ni);
+  Verdict v = send(ReplyKind::Redirect, d, now, out, [&](std::span<std::byte> o) {
+    return write_redirect_reply(o, framing, h, choice->gateway, ni);
   });
+  v.member = choice->member;
+  v.why = choice->why;
+  return v;
 }
 
 }  // namespace ikesteer::redirect

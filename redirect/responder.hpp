@@ -83,6 +83,9 @@ struct Verdict {
   DropReason drop = DropReason::Count;  // valid when !reply
   ReplyKind kind = ReplyKind::Count;    // valid when reply
   std::span<const std::byte> bytes;     // reply UDP payload, a view into the caller's buffer
+  // Valid when kind == Redirect: the selector's GatewayChoice::member and ::why.
+  std::uint32_t member = 0;
+  std::uint8_t why = 0;
 };
 
 // Largest reply: 4 marker + 28 header + notify header 8 + 2 + 255 FQDN + 256 nonce.
@@ -101,7 +104,6 @@ class Responder {
 
   const ResponderCounters& counters() const noexcept { return counters_; }
   void set_options(const ResponderOptions& options) noexcept { options_ = options; }
-  void set_selector(GatewaySelector& selector) noexcept { selector_ = &selector; }
 
  private:
   Verdict drop(DropReason reason) noexcept;
@@ -113,7 +115,7 @@ class Responder {
   bool cookies_engaged() const noexcept;
 
   ResponderOptions options_;
-  GatewaySelector* selector_;
+  GatewaySelector& selector_;
   CookieJar& cookies_;
   PrefixRateLimiter& limiter_;
   ResponderCounters counters_;

@@ -1,16 +1,12 @@
-// frontend's answer to redirect::GatewaySelector: members from the configuration snapshot,
-// eligibility and agent-reported load and capacity from the live cluster state, choice from
-// health::Selector (weighted consistent hashing with bounded load) on the client's address
-// masked to the configured prefix.
+// One IKE loop's answer to redirect::GatewaySelector: the published SteeringPlan, and the
+// loop's own copy of its selector, whose load window only this loop counts in. The chosen
+// member and the reason come back in the GatewayChoice (and so in the responder's verdict).
 #pragma once
 
 #include <memory>
 #include <optional>
-#include <string>
-#include <vector>
 
-#include "frontend/cluster/cluster_state.hpp"
-#include "frontend/config/config.hpp"
+#include "frontend/cluster/steering_plan.hpp"
 #include "health/selector.hpp"
 #include "redirect/gateway_selector.hpp"
 
@@ -18,43 +14,25 @@ namespace ikesteer::frontend {
 
 class MemberSteering final : public redirect::GatewaySelector {
  public:
-  struct Decision {
-    std::size_t member;  // index into Config::members
-    health::PickReason reason;
-  };
+  // `selector`: this loop's own, a copy of plan->selector() made by the publisher.
+  MemberSteering(std::shared_ptr<const SteeringPlan> plan,
+                 std::shared_ptr<health::Selector> selector) noexcept;
 
-  // `threads` loops share the process-wide capacity equally. `previous` (may be null) hands
-  // over its load window so a reload does not forget recent load. Throws on a configuration
-  // that validation should have refused.
-  MemberSteering(std::shared_ptr<const Config> config, std::shared_ptr<const ClusterState> cluster,
-                 unsigned threads, const MemberSteering* previous = nullptr);
+  // Switches to a newly published plan and this loop's new selector, carrying the load window
+  // over (by member name). Neither allocates nor throws; frees the previous ones.
+  void take_over(std::shared_ptr<const SteeringPlan> plan,
+                 std::shared_ptr<health::Selector> selector) noexcept;
 
-  std::optional<redirect::GatewayIdentity> select(const IpAddress& client,
-                                                  const std::optional<IpAddress>& avoid,
-                                                  TimePoint now) noexcept override;
+  // GatewayChoice::member indexes Config::members; ::why is a health::PickReason.
+  std::optional<redirect::GatewayChoice> select(const IpAddress& client,
+                                                const std::optional<IpAddress>& avoid,
+                                                TimePoint now) noexcept override;
 
-  // The decision behind the last select() that chose a member.
-  const std::optional<Decision>& last_decision() const noexcept { return last_; }
-  // Every eligible member in the client's hash order (owner first), for explanations.
-  std::vector<std::size_t> rank(const IpAddress& client) const;
-  // The client's steering key: its address masked to the configured prefix.
-  IpAddress key(const IpAddress& client) const noexcept;
-  // What the member's REDIRECT names for a client of this family.
-  const redirect::GatewayIdentity& identity(std::size_t member, IpFamily client) const noexcept;
+  const SteeringPlan& plan() const noexcept { return *plan_; }
 
  private:
-  struct Target {
-    redirect::GatewayIdentity for_v4;  // identity sent to IPv4 clients
-    redirect::GatewayIdentity for_v6;
-  };
-
-  std::shared_ptr<const Config> config_;
-  std::shared_ptr<const ClusterState> cluster_;
-  health::Selector selector_;
-  std::vector<Target> targets_;
-  std::optional<Decision> last_;
+  std::shared_ptr<const SteeringPlan> plan_;
+  std::shared_ptr<health::Selector> selector_;
 };
-
-std::string describe(const redirect::GatewayIdentity& identity);
 
 }  // namespace ikesteer::frontend

@@ -23,16 +23,33 @@ std::vector<dns::MemberView> dns_members(const Config& config, const ClusterStat
 
 }  // namespace
 
-Published build_published(std::shared_ptr<const Config> config,
-                          std::shared_ptr<const ClusterState> cluster) {
+Result<Published, std::string> build_published(std::shared_ptr<const Config> config,
+                                               std::shared_ptr<const ClusterState> cluster,
+                                               unsigned ike_loops) {
   std::shared_ptr<const dns::ZoneSnapshot> dns;
   if (config->dns.enabled) {
-    // Cannot fail after validation: the state changes member addresses and eligibility only.
-    if (auto snapshot = dns::build_snapshot(config->dns.zones, config->dns.clusters,
-                                            dns_members(*config, *cluster), config->ike.listen))
-      dns = *snapshot;
+    auto snapshot = dns::build_snapshot(config->dns.zones, config->dns.clusters,
+                                        dns_members(*config, *cluster), config->ike.listen);
+    if (!snapshot) return fail("dns: " + snapshot.error().front());
+    dns = std::move(snapshot).value();
   }
-  return {std::move(config), std::move(cluster), std::move(dns)};
+  auto plan = SteeringPlan::build(config, cluster, ike_loops);
+  if (!plan) return fail(plan.error());
+  auto steering = std::make_shared<const SteeringPlan>(std::move(plan).value());
+  auto loops = std::make_shared<std::vector<std::shared_ptr<IkeLoopHandover>>>();
+  for (unsigned i = 0; i < ike_loops; ++i)
+    loops->push_back(std::make_shared<IkeLoopHandover>(
+        IkeLoopHandover{steering->selector(), std::vector<std::uint64_t>(config->members.size())}));
+  return Published{std::move(config), std::move(cluster), std::move(dns), std::move(steering),
+                   std::move(loops)};
+}
+
+Result<void, std::string> Publisher::publish(std::shared_ptr<const Config> config,
+                                             std::shared_ptr<const ClusterState> cluster) {
+  auto published = build_published(std::move(config), std::move(cluster), ike_loops_);
+  if (!published) return fail(published.error());
+  shared_.publish(std::move(published).value());
+  return {};
 }
 
 }  // namespace ikesteer::frontend

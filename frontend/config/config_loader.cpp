@@ -10,6 +10,8 @@
 #include <sstream>
 #include <tuple>
 
+#include "health/selector.hpp"
+
 namespace ikesteer::frontend {
 namespace {
 
@@ -658,10 +660,16 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
   if (config.http.tls_certificate.empty() != config.http.tls_key.empty())
     errors.add(root["http"].node()->source(), "http.tls_key",
                "tls_certificate and tls_key go together");
-  if (const toml::node* members = root.get("member"))
+  if (const toml::node* members = root.get("member")) {
     parse_members(*members, config, errors);
-  else
+    // Steering keeps per-member scratch of a fixed size on the stack (health/selector.hpp).
+    if (config.members.size() > health::kMaxMembers)
+      errors.add(members->source(), "member",
+                 "at most " + std::to_string(health::kMaxMembers) + " members (got " +
+                     std::to_string(config.members.size()) + ")");
+  } else {
     errors.add(root.source(), "member", "at least one [[member]] is required");
+  }
   // The zones, records and cluster names are checked by building them once over the configured
   // members (live state changes member addresses and eligibility only, never validity).
   if (errors.empty() && config.dns.enabled) {

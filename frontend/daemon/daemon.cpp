@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <exception>
+#include <stdexcept>
 #include <thread>
 
 #include "frontend/cluster/health_monitor.hpp"
@@ -61,6 +62,14 @@ Result<std::vector<UdpSocket>, std::string> bind_dns(const Config& c) {
   return sockets;
 }
 
+// What the packet threads see at start, before any probe has answered.
+Published first_published(std::shared_ptr<const Config> config, unsigned ike_loops) {
+  auto cluster = std::make_shared<const ClusterState>(initial_cluster_state(*config, Clock::now()));
+  auto published = build_published(std::move(config), std::move(cluster), ike_loops);
+  if (!published) throw std::runtime_error(published.error());  // start-up: caught in run_daemon
+  return std::move(published).value();
+}
+
 std::vector<IpAddress> adopted(const Config& c) {
   std::vector<IpAddress> out;
   for (const MemberConfig& m : c.members)
@@ -87,24 +96,24 @@ class Daemon {
         overrides_(std::move(overrides)),
         file_config_(std::move(file_config)),
         config_(std::make_shared<const Config>(overrides_.apply(file_config_))),
-        shared_(build_published(config_, std::make_shared<const ClusterState>(
-                                             initial_cluster_state(*config_, Clock::now())))),
+        ike_loops_(thread_count(*config_)),
+        shared_(first_published(config_, ike_loops_)),
+        publisher_(shared_, ike_loops_),
         events_(config_->health.events),
-        monitor_(uv_default_loop(), events_,
-                 [this](std::shared_ptr<const ClusterState> cluster) {
-                   shared_.publish(build_published(config_, std::move(cluster)));
-                 }),
+        monitor_(
+            uv_default_loop(), events_,
+            [this](std::shared_ptr<const ClusterState> cluster) { publish(std::move(cluster)); }),
         operator_side_(uv_default_loop(), {shared_, events_, monitor_, [this] { return totals(); },
                                            [this] { return ike_counters(); },
                                            [this](const OperatorAction& a) { return apply(a); }}) {}
 
   int run() {
     const auto config = config_;
-    const unsigned threads = thread_count(*config);
+    const unsigned threads = ike_loops_;
     std::vector<std::vector<UdpListener>> listeners;
     std::vector<UdpListener> dns_listeners;
     for (unsigned i = 0; i < threads; ++i) {
-      ike_handlers_.push_back(std::make_unique<IkeHandler>(threads, shared_));
+      ike_handlers_.push_back(std::make_unique<IkeHandler>(i, shared_));
       auto ike = bind_ike(*config, *ike_handlers_.back());
       if (!ike) {
         log(LogLevel::Error, "ike", "cannot listen", {{"error", ike.error()}});
@@ -225,7 +234,14 @@ class Daemon {
     config_ = std::make_shared<const Config>(overrides_.apply(file_config_));
     if (auto configured = monitor_.configure(config_); !configured)
       log(LogLevel::Error, "health", "agent reports not received", {{"error", configured.error()}});
-    shared_.publish(build_published(config_, monitor_.state()));
+    publish(monitor_.state());
+  }
+
+  // The running configuration in a new cluster state, to the packet threads.
+  void publish(std::shared_ptr<const ClusterState> cluster) {
+    if (auto published = publisher_.publish(config_, std::move(cluster)); !published)
+      log(LogLevel::Error, "cfg", "not published, the packet threads keep the previous state",
+          {{"error", published.error()}});
   }
 
   // An operator's write action from the API (on the main loop).
@@ -326,7 +342,9 @@ class Daemon {
   OperatorOverrides overrides_;
   Config file_config_;                    // as the file says
   std::shared_ptr<const Config> config_;  // running: the file plus the operators' overrides
+  unsigned ike_loops_;
   SharedState shared_;
+  Publisher publisher_;
   EventLog events_;
   HealthMonitor monitor_;
   OperatorSide operator_side_;

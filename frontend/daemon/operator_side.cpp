@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "frontend/cluster/member_steering.hpp"
+#include "frontend/cluster/steering_plan.hpp"
 #include "frontend/http/api_routes.hpp"
 #include "frontend/http/dashboard.hpp"
 
@@ -122,7 +122,7 @@ std::vector<RecentDecision> OperatorSide::recent_decisions() const {
     // A loop that has not seen the newest configuration yet names members by its own; the
     // gateway each was sent to comes from steering over that list.
     if (!loop.config || loop.config->members.size() != published.cluster->members.size()) continue;
-    const MemberSteering steering(loop.config, published.cluster, 1);
+    const SteeringPlan& steering = *published.steering;
     for (const DecisionRecord& r : loop.recent) {
       const auto age =
           std::chrono::duration_cast<std::chrono::system_clock::duration>(steady_now - r.at);
@@ -139,17 +139,19 @@ std::vector<RecentDecision> OperatorSide::recent_decisions() const {
 
 SteeringExplanation OperatorSide::explain(const IpAddress& client) const {
   const Published published = parts_.shared.current();
-  MemberSteering steering(published.config, published.cluster, 1);
+  const SteeringPlan& plan = *published.steering;
   SteeringExplanation e;
   e.client = client;
-  e.key = steering.key(client);
-  for (std::size_t m : steering.rank(client))
+  e.key = plan.key(client);
+  for (std::size_t m : plan.selector().rank(e.key.bytes()))
     e.ranking.push_back(published.config->members[m].name);
-  // A fresh selector has no load: this is where the client goes at low volume, and why.
-  if (auto identity = steering.select(client, std::nullopt, Clock::now())) {
-    e.gateway = describe(*identity);
-    e.member = published.config->members[steering.last_decision()->member].name;
-    e.reason = steering.last_decision()->reason;
+  // A copy of the plan's selector has no load: where the client goes at low volume, and why.
+  health::Selector fresh = plan.selector();
+  const health::Pick pick = fresh.pick(e.key.bytes(), std::nullopt, Clock::now());
+  e.reason = pick.reason;
+  if (pick.member) {
+    e.member = published.config->members[*pick.member].name;
+    e.gateway = describe(plan.identity(*pick.member, client.family()));
   }
   return e;
 }

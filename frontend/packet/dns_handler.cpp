@@ -1,23 +1,6 @@
 #include "frontend/packet/dns_handler.hpp"
 
-#include <stdexcept>
-
 namespace ikesteer::frontend {
-namespace {
-
-health::Selector member_selector(const Config& config, const ClusterState& cluster) {
-  std::vector<health::SelectorMember> members;
-  for (std::size_t i = 0; i < config.members.size(); ++i)
-    members.push_back(
-        {config.members[i].name, config.members[i].weight, 0, steerable(cluster.members[i])});
-  auto selector = health::Selector::create(std::move(members));
-  if (!selector)
-    throw std::invalid_argument("dns steering: " + std::string(to_string(selector.error())));
-  return std::move(selector).value();
-}
-
-}  // namespace
-
 dns::ResponseRateLimiter::Options rate_limit_options(const Config& config, std::uint64_t seed) {
   dns::ResponseRateLimiter::Options o;
   o.responses_per_second = config.dns.rrl_responses_per_second;
@@ -28,25 +11,18 @@ dns::ResponseRateLimiter::Options rate_limit_options(const Config& config, std::
   return o;
 }
 
-MemberStickyChooser::MemberStickyChooser(const Config& config, const ClusterState& cluster)
-    : selector_(member_selector(config, cluster)),
-      ipv4_prefix_(config.steering.ipv4_prefix),
-      ipv6_prefix_(config.steering.ipv6_prefix) {}
-
 std::optional<std::size_t> MemberStickyChooser::choose(const IpAddress& client_or_subnet,
                                                        unsigned prefix_bits) noexcept {
   // The same key as an IKE redirect of a client at that address, unless the subnet is wider.
-  const unsigned steering = client_or_subnet.is_v4() ? ipv4_prefix_ : ipv6_prefix_;
-  const IpAddress key = client_or_subnet.masked(std::min(prefix_bits, steering));
-  return selector_.owner(key.bytes());
+  const IpAddress key = plan_->key(client_or_subnet.masked(prefix_bits));
+  return plan_->selector().owner(key.bytes());
 }
 
 DnsAnswerer::DnsAnswerer(SharedState& shared)
     : shared_(shared),
       seen_generation_(shared.generation()),
       published_state_(shared.current()),
-      chooser_(std::make_unique<MemberStickyChooser>(*published_state_.config,
-                                                     *published_state_.cluster)),
+      chooser_(*published_state_.steering),
       random_(shared.hash_seed() | 1) {}
 
 std::optional<dns::Verdict> DnsAnswerer::answer(std::span<const std::byte> query,
@@ -55,8 +31,7 @@ std::optional<dns::Verdict> DnsAnswerer::answer(std::span<const std::byte> query
   if (shared_.generation() != seen_generation_) {
     seen_generation_ = shared_.generation();
     published_state_ = shared_.current();
-    chooser_ =
-        std::make_unique<MemberStickyChooser>(*published_state_.config, *published_state_.cluster);
+    chooser_.use(*published_state_.steering);
   }
   const dns::ZoneSnapshot* snapshot = published_state_.dns.get();
   if (!snapshot) return std::nullopt;
@@ -64,7 +39,7 @@ std::optional<dns::Verdict> DnsAnswerer::answer(std::span<const std::byte> query
   random_ ^= random_ >> 7;
   random_ ^= random_ << 17;
   const dns::Verdict v =
-      authority_.answer(query, dns::QueryContext{source, tcp, random_}, *snapshot, *chooser_, out);
+      authority_.answer(query, dns::QueryContext{source, tcp, random_}, *snapshot, chooser_, out);
   if (!v.reply) return std::nullopt;
   return v;
 }
@@ -73,8 +48,7 @@ DnsHandler::DnsHandler(SharedState& shared)
     : shared_(shared),
       answerer_(shared),
       rate_limit_generation_(shared.generation()),
-      limiter_options_(rate_limit_options(answerer_.config(), shared.hash_seed())),
-      limiter_(limiter_options_) {}
+      limiter_(rate_limit_options(answerer_.config(), shared.hash_seed())) {}
 
 std::span<const std::byte> DnsHandler::handle(std::span<const std::byte> payload,
                                               const SocketAddress& peer, bool, TimePoint now,
@@ -86,10 +60,7 @@ std::span<const std::byte> DnsHandler::handle(std::span<const std::byte> payload
     // A reload may change the budget; the buckets start afresh then (not on member changes).
     rate_limit_generation_ = shared_.generation();
     const auto options = rate_limit_options(answerer_.config(), shared_.hash_seed());
-    if (options != limiter_options_) {
-      limiter_options_ = options;
-      limiter_ = dns::ResponseRateLimiter(options);
-    }
+    if (options != limiter_.options()) limiter_.reconfigure(options);
   }
   switch (limiter_.check(source, now)) {
     case dns::ResponseRateLimiter::Action::Send:

@@ -9,22 +9,21 @@
 #include "dns/response_rate_limiter.hpp"
 #include "frontend/cluster/shared_state.hpp"
 #include "frontend/packet/datagram_batch.hpp"
-#include "health/selector.hpp"
 
 namespace ikesteer::frontend {
 
 // dns::ClusterPolicy::Sticky answered with the consistent hashing of IKE redirects: the member
-// whose name wins the client's (or its EDNS client subnet's) prefix, ignoring load.
+// whose name wins the client's (or its EDNS client subnet's) prefix, ignoring load. Reads the
+// published steering plan; follows it with use().
 class MemberStickyChooser final : public dns::StickyChooser {
  public:
-  MemberStickyChooser(const Config& config, const ClusterState& cluster);
+  explicit MemberStickyChooser(const SteeringPlan& plan) noexcept : plan_(&plan) {}
+  void use(const SteeringPlan& plan) noexcept { plan_ = &plan; }
   std::optional<std::size_t> choose(const IpAddress& client_or_subnet,
                                     unsigned prefix_bits) noexcept override;
 
  private:
-  health::Selector selector_;
-  unsigned ipv4_prefix_;
-  unsigned ipv6_prefix_;
+  const SteeringPlan* plan_;
 };
 
 struct DnsCounters {
@@ -47,7 +46,7 @@ class DnsAnswerer {
   SharedState& shared_;
   std::uint64_t seen_generation_ = 0;
   Published published_state_;
-  std::unique_ptr<MemberStickyChooser> chooser_;
+  MemberStickyChooser chooser_;
   dns::Authority authority_;
   std::uint64_t random_;  // xorshift state for rotation and weighted choice
 };
@@ -66,7 +65,6 @@ class DnsHandler final : public DatagramHandler {
   SharedState& shared_;
   DnsAnswerer answerer_;
   std::uint64_t rate_limit_generation_;
-  dns::ResponseRateLimiter::Options limiter_options_;
   dns::ResponseRateLimiter limiter_;
 
   mutable std::mutex published_mutex_;

@@ -27,20 +27,29 @@ redirect::ResponderOptions responder_options(const Config& c) {
 
 }  // namespace
 
-IkeHandler::IkeHandler(unsigned threads, SharedState& shared)
-    : IkeHandler(threads, shared, shared.generation(), shared.current()) {}
+namespace {
 
-IkeHandler::IkeHandler(unsigned threads, SharedState& shared, std::uint64_t generation,
+// The loop's own selector, sharing ownership with the rest of its handover.
+std::shared_ptr<health::Selector> selector_of(const Published& p, unsigned loop) noexcept {
+  const std::shared_ptr<IkeLoopHandover>& handover = (*p.ike_loops)[loop];
+  return {handover, &handover->selector};
+}
+
+}  // namespace
+
+IkeHandler::IkeHandler(unsigned loop, SharedState& shared)
+    : IkeHandler(loop, shared, shared.generation(), shared.current()) {}
+
+IkeHandler::IkeHandler(unsigned loop, SharedState& shared, std::uint64_t generation,
                        const Published& published)
-    : threads_(threads),
+    : loop_(loop),
       shared_(shared),
       seen_generation_(generation),
       config_(published.config),
-      steering_(std::make_unique<MemberSteering>(config_, published.cluster, threads)),
+      steering_(published.steering, selector_of(published, loop)),
       cookies_(shared.cookie_master(), std::chrono::seconds(config_->cookies.secret_lifetime)),
       limiter_(limiter_options(*config_, shared.hash_seed())),
-      responder_(std::make_unique<redirect::Responder>(responder_options(*config_), *steering_,
-                                                       cookies_, limiter_)),
+      responder_(responder_options(*config_), steering_, cookies_, limiter_),
       redirects_per_member_(config_->members.size()) {}
 
 IkeCounters IkeHandler::counters() const {
@@ -50,35 +59,33 @@ IkeCounters IkeHandler::counters() const {
 
 void IkeHandler::publish() {
   std::lock_guard lock(published_mutex_);
-  published_.responder = responder_->counters();
+  published_.responder = responder_.counters();
   published_.redirects_per_member = redirects_per_member_;
   published_.recent.assign(recent_.begin(), recent_.begin() + static_cast<std::ptrdiff_t>(std::min(
                                                                   recent_next_, recent_.size())));
   published_.config = config_;
 }
 
-void IkeHandler::refresh_config() {
+// Switches to what the publisher built; nothing here allocates or throws (the previous
+// selector and counts are freed).
+void IkeHandler::refresh_config() noexcept {
   const std::shared_ptr<const Config> previous = config_;
   seen_generation_ = shared_.generation();
   const Published published = shared_.current();
   config_ = published.config;
-  // The old steering keeps serving until the responder points at the new one.
-  auto steering =
-      std::make_unique<MemberSteering>(config_, published.cluster, threads_, steering_.get());
-  responder_->set_selector(*steering);
-  responder_->set_options(responder_options(*config_));
+  steering_.take_over(published.steering, selector_of(published, loop_));
+  responder_.set_options(responder_options(*config_));
   if (config_->rate_limit != previous->rate_limit)
-    limiter_ = PrefixRateLimiter(limiter_options(*config_, shared_.hash_seed()));
-  steering_ = std::move(steering);
+    limiter_.reconfigure(limiter_options(*config_, shared_.hash_seed()));
   if (config_ != previous) {
-    redirects_per_member_.assign(config_->members.size(), 0);
+    redirects_per_member_.swap((*published.ike_loops)[loop_]->redirects_per_member);
     keep_recent(*previous);
   }
 }
 
 // The recent decisions index the previous member list: follow each member by name into the new
 // one, and forget those whose member is gone.
-void IkeHandler::keep_recent(const Config& previous) {
+void IkeHandler::keep_recent(const Config& previous) noexcept {
   std::array<DecisionRecord, kRecent> kept{};
   std::size_t count = 0;
   for (std::size_t i = 0; i < std::min(recent_next_, kRecent); ++i) {
@@ -101,13 +108,11 @@ std::span<const std::byte> IkeHandler::handle(std::span<const std::byte> payload
                                               TimePoint now, std::span<std::byte> out) noexcept {
   if (shared_.generation() != seen_generation_) refresh_config();
   const redirect::Datagram d{payload, peer.address(), nat_port};
-  const redirect::Verdict v = responder_->handle(d, now, out);
+  const redirect::Verdict v = responder_.handle(d, now, out);
   if (v.reply && v.kind == redirect::ReplyKind::Redirect) {
-    if (const auto& decision = steering_->last_decision()) {
-      ++redirects_per_member_[decision->member];
-      recent_[recent_next_++ % kRecent] = {
-          now, d.source, static_cast<std::uint32_t>(decision->member), decision->reason};
-    }
+    ++redirects_per_member_[v.member];
+    recent_[recent_next_++ % kRecent] = {now, d.source, v.member,
+                                         static_cast<health::PickReason>(v.why)};
   }
   if (log_enabled(LogLevel::Debug)) log_decision(d, v);
   return v.reply ? v.bytes : std::span<const std::byte>();
@@ -121,14 +126,12 @@ void IkeHandler::log_decision(const redirect::Datagram& d, const redirect::Verdi
         {{"client", client}, {"reason", redirect::to_string(v.drop)}});
     return;
   }
-  const auto& decision = steering_->last_decision();
-  if (v.kind == redirect::ReplyKind::Redirect && decision) {
-    const MemberConfig& m = config_->members[decision->member];
+  if (v.kind == redirect::ReplyKind::Redirect) {
     log(LogLevel::Debug, "ike", "redirected",
         {{"client", client},
-         {"member", m.name},
-         {"gateway", describe(steering_->identity(decision->member, d.source.family()))},
-         {"why", health::to_string(decision->reason)}});
+         {"member", config_->members[v.member].name},
+         {"gateway", describe(steering_.plan().identity(v.member, d.source.family()))},
+         {"why", health::to_string(static_cast<health::PickReason>(v.why))}});
     return;
   }
   log(LogLevel::Debug, "ike", "answered",

@@ -35,8 +35,8 @@ struct IkeCounters {
 
 class IkeHandler final : public DatagramHandler {
  public:
-  // `threads` loops share the process-wide budgets (member capacity, load floor).
-  IkeHandler(unsigned threads, SharedState& shared);
+  // The handler of IKE loop `loop`: it takes the loop's own part of each publish.
+  IkeHandler(unsigned loop, SharedState& shared);
 
   std::span<const std::byte> handle(std::span<const std::byte> payload, const SocketAddress& peer,
                                     bool nat_port, TimePoint now,
@@ -45,21 +45,21 @@ class IkeHandler final : public DatagramHandler {
   IkeCounters counters() const;  // from any thread
 
  private:
-  IkeHandler(unsigned threads, SharedState& shared, std::uint64_t generation,
+  IkeHandler(unsigned loop, SharedState& shared, std::uint64_t generation,
              const Published& published);
-  void refresh_config();
-  void keep_recent(const Config& previous);
+  void refresh_config() noexcept;
+  void keep_recent(const Config& previous) noexcept;
   void log_decision(const redirect::Datagram& d, const redirect::Verdict& v);
 
-  unsigned threads_;
+  unsigned loop_;
   SharedState& shared_;
   std::uint64_t seen_generation_ = 0;
   std::shared_ptr<const Config> config_;
 
-  std::unique_ptr<MemberSteering> steering_;
+  MemberSteering steering_;
   redirect::CookieJar cookies_;
   PrefixRateLimiter limiter_;
-  std::unique_ptr<redirect::Responder> responder_;
+  redirect::Responder responder_;
   std::vector<std::uint64_t> redirects_per_member_;
   static constexpr std::size_t kRecent = 16;
   std::array<DecisionRecord, kRecent> recent_{};

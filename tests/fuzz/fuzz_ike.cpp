@@ -19,18 +19,18 @@ using namespace ikesteer::redirect;
 
 class FixedSelector : public GatewaySelector {
  public:
-  std::optional<GatewayIdentity> select(const IpAddress& client,
-                                        const std::optional<IpAddress>& avoid,
-                                        TimePoint) noexcept override {
+  std::optional<GatewayChoice> select(const IpAddress& client,
+                                      const std::optional<IpAddress>& avoid,
+                                      TimePoint) noexcept override {
     // Exercise every identity type, and "nothing eligible", from the inputs.
     const auto b = client.bytes()[0] ^ (avoid ? avoid->bytes()[0] : std::byte{0});
     switch (std::to_integer<unsigned>(b) & 3u) {
       case 0:
-        return GatewayIdentity::address(*IpAddress::parse("192.0.2.11"));
+        return GatewayChoice{GatewayIdentity::address(*IpAddress::parse("192.0.2.11"))};
       case 1:
-        return GatewayIdentity::address(*IpAddress::parse("2001:db8::b"));
+        return GatewayChoice{GatewayIdentity::address(*IpAddress::parse("2001:db8::b"))};
       case 2:
-        return GatewayIdentity::fqdn("vpn-m2.example.net");
+        return GatewayChoice{*GatewayIdentity::fqdn("vpn-m2.example.net")};
       default:
         return std::nullopt;
     }

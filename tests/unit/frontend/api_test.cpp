@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "dns/authority.hpp"
+#include "frontend/cluster/publisher.hpp"
 #include "frontend/http/api_actions.hpp"
 #include "frontend/http/api_json.hpp"
 #include "frontend/http/api_routes.hpp"
@@ -92,7 +93,7 @@ class FakePlane final : public ControlPlane {
     s3.reason = "operator: drain";
     s3.addresses = m3.addresses;
     cluster->members = {s1, s2, s3};
-    published_ = {config, cluster, nullptr};
+    published_ = build_published(config, cluster, 1).value();
 
     report_.checks = {
         {"m1", "ike", health::ProbeState::Up, false, "INVALID_KE_PAYLOAD", 12ms, 40, 1},

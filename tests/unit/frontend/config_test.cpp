@@ -157,6 +157,16 @@ TEST_CASE("members: required fields, duplicates and shared addresses") {
       "t.toml:4:11: member[0].gateway: must be \"\", an IP address or a host name"));
 }
 
+TEST_CASE("more members than steering takes are refused, as the daemon would") {
+  std::string members;
+  for (int i = 0; i <= 64; ++i)
+    members += "[[member]]\nname = \"m" + std::to_string(i) + "\"\naddresses = [\"198.51.100." +
+               std::to_string(i + 1) + "\"]\n";
+  const auto e = errors_of(members);
+  REQUIRE(e.size() == 1);
+  CHECK(e[0] == "t.toml:1:1: member: at most 64 members (got 65)");
+}
+
 TEST_CASE("listen addresses must be specific, so replies leave from the address asked") {
   const auto e = errors_of("[ike]\nlisten = [\"0.0.0.0\"]\n" + std::string(kMember));
   CHECK(e[0] == "t.toml:2:10: ike.listen: must name specific addresses, not 0.0.0.0");

@@ -204,8 +204,8 @@ TEST_CASE("only a response to exactly our request is accepted") {
 
 class NoSelector : public GatewaySelector {
  public:
-  std::optional<GatewayIdentity> select(const IpAddress&, const std::optional<IpAddress>&,
-                                        TimePoint) noexcept override {
+  std::optional<GatewayChoice> select(const IpAddress&, const std::optional<IpAddress>&,
+                                      TimePoint) noexcept override {
     return std::nullopt;
   }
 };

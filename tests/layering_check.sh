@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The include rules of the source tree, checked on every test run:
+# - common/ includes only itself; redirect/, dns/ and health/ include only themselves and
+#   common/ (they never include each other), and of library headers only the C++ standard
+#   library, OpenSSL, <arpa/inet.h> and <endian.h>;
+# - the folders of frontend/ are layered, each including only the folders before it:
+#     os, log  <  config  <  actions  <  probes  <  cluster  <  packet  <  operator  <  http
+#     <  daemon
+#   so no folder includes one that includes it.
+set -euo pipefail
+cd "${1:-$(dirname "$0")/..}"
+status=0
+complain() {
+  echo "layering: $*" >&2
+  status=1
+}
+
+for module in common redirect dns health; do
+  while IFS=: read -r file _ line; do
+    target=$(sed -E 's/.*#include "([a-z_]+)\/.*/\1/' <<<"$line")
+    [[ $target == "$module" || ($module != common && $target == common) ]] ||
+      complain "$file includes $target/ ($line)"
+  done < <(grep -Hn '#include "' "$module"/*.?pp || true)
+  while IFS=: read -r file _ line; do
+    [[ $line =~ \<(openssl/[a-z]+\.h|arpa/inet\.h|endian\.h|[a-z_]+)\> ]] ||
+      complain "$file includes a library header ($line)"
+  done < <(grep -Hn '#include <' "$module"/*.?pp || true)
+done
+
+layers=(os log config actions probes cluster packet operator http daemon)
+rank_of() {
+  local i
+  for i in "${!layers[@]}"; do [[ ${layers[$i]} == "$1" ]] && echo "$i" && return; done
+  echo -1
+}
+for folder in "${layers[@]}"; do
+  own=$(rank_of "$folder")
+  # os and log are both at the bottom: neither may include the other.
+  while IFS=: read -r file _ line; do
+    target=$(sed -E 's/.*#include "frontend\/([a-z_]+)\/.*/\1/' <<<"$line")
+    [[ $target == "$folder" ]] && continue
+    theirs=$(rank_of "$target")
+    if ((theirs < 0)); then
+      complain "$file includes frontend/$target/, which is not in the layer list"
+    elif ((theirs >= own)) || [[ $folder == log || $folder == os ]]; then
+      complain "$file ($folder) includes frontend/$target/ ($line)"
+    fi
+  done < <(grep -Hn '#include "frontend/' frontend/"$folder"/*.?pp || true)
+done
+for file in frontend/*.?pp frontend/*/*.?pp; do
+  folder=$(dirname "${file#frontend/}")
+  [[ $folder == . ]] && continue
+  [[ $(rank_of "$folder") -ge 0 ]] || complain "frontend/$folder/ is not in the layer list"
+done
+exit "$status"

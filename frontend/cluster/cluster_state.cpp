@@ -4,20 +4,20 @@
 
 namespace ikesteer::frontend {
 
-std::vector<std::string_view> check_names(const MemberConfig& m) {
-  std::vector<std::string_view> names;
-  if (!m.host.empty()) names.push_back("resolve");
-  for (const ProbeConfig& p : m.probes) names.push_back(to_string(p.type));
-  if (!m.agent_key.empty()) names.push_back("agent");
-  return names;
+std::vector<CheckKind> check_kinds(const MemberConfig& m) {
+  std::vector<CheckKind> kinds;
+  if (!m.host.empty()) kinds.push_back(CheckKind::Resolve);
+  for (const ProbeConfig& p : m.probes) kinds.push_back(check_kind(p.type));
+  if (!m.agent_key.empty()) kinds.push_back(CheckKind::Agent);
+  return kinds;
 }
 
 ClusterState initial_cluster_state(const Config& config, TimePoint now) {
   ClusterState cluster;
   for (const MemberConfig& m : config.members) {
     std::vector<health::ProbeView> probes;
-    for (std::string_view name : check_names(m))
-      probes.push_back({name, health::ProbeState::Unknown, false, ""});
+    for (CheckKind kind : check_kinds(m))
+      probes.push_back({to_string(kind), health::ProbeState::Unknown, false, ""});
     const health::MemberVerdict verdict =
         health::evaluate({.operator_state = m.state, .probes = probes, .agent = std::nullopt});
     MemberStatus status;

@@ -6,11 +6,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "common/clock.hpp"
 #include "common/ip_address.hpp"
+#include "frontend/cluster/check_kind.hpp"
 #include "frontend/config/config.hpp"
 #include "health/member_state.hpp"
 
@@ -38,9 +38,9 @@ inline bool steerable(const MemberStatus& m) noexcept {
   return m.state == health::MemberState::Up;
 }
 
-// A member's checks in the order the monitor runs them: "resolve" (members given by host name),
-// one per probe (named by type), "agent" (members with an agent key).
-std::vector<std::string_view> check_names(const MemberConfig& member);
+// A member's checks in the order the monitor runs them: Resolve (members given by host name),
+// one per probe (of its type), Agent (members with an agent key).
+std::vector<CheckKind> check_kinds(const MemberConfig& member);
 
 // The state before any probe has answered: members without checks are judged at once (up, or
 // what the operator says); members with checks are unknown.

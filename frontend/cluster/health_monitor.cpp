@@ -28,13 +28,13 @@ std::int64_t unix_now() {
 }  // namespace
 
 struct HealthMonitor::Check {
-  Check(uv_loop_t* loop, std::string_view check_name, const health::ProbeTiming& check_timing)
-      : name(check_name),
+  Check(uv_loop_t* loop, CheckKind of_kind, const health::ProbeTiming& check_timing)
+      : kind(of_kind),
         timing(check_timing),
         tracker(check_timing.rise, check_timing.fall),
         timer(loop) {}
 
-  std::string name;  // "resolve", the probe type, or "agent"
+  CheckKind kind;
   std::optional<ProbeConfig> probe;
   health::ProbeTiming timing;
   health::ProbeTracker tracker;
@@ -49,7 +49,7 @@ struct HealthMonitor::Check {
 struct HealthMonitor::Member {
   std::size_t index = 0;
   MemberConfig config;
-  std::vector<std::unique_ptr<Check>> checks;  // in check_names() order
+  std::vector<std::unique_ptr<Check>> checks;  // in check_kinds() order
   std::optional<health::AgentGate> gate;
   std::optional<health::AgentState> agent;  // the last admitted report, while fresh
   std::optional<double> load;
@@ -59,9 +59,9 @@ struct HealthMonitor::Member {
   TimePoint since{};
   std::shared_ptr<int> alive = std::make_shared<int>();  // for callbacks that cannot be cancelled
 
-  Check* find(std::string_view name) {
+  Check* find(CheckKind kind) {
     for (auto& c : checks)
-      if (c->name == name) return c.get();
+      if (c->kind == kind) return c.get();
     return nullptr;
   }
   // Reloads keep a member's verdict when everything its checks depend on is unchanged.
@@ -111,14 +111,14 @@ Result<void, std::string> HealthMonitor::configure(std::shared_ptr<const Config>
     m->since = Clock::now();
     if (!mc.agent_key.empty()) m->gate.emplace(mc.agent_key);
     std::size_t probe = 0;
-    for (std::string_view name : check_names(mc)) {
-      if (name == "resolve") {
-        m->checks.push_back(std::make_unique<Check>(loop_, name, config->health.timing));
-      } else if (name == "agent") {
-        m->checks.push_back(std::make_unique<Check>(loop_, name, agent_timing));
+    for (CheckKind kind : check_kinds(mc)) {
+      if (kind == CheckKind::Resolve) {
+        m->checks.push_back(std::make_unique<Check>(loop_, kind, config->health.timing));
+      } else if (kind == CheckKind::Agent) {
+        m->checks.push_back(std::make_unique<Check>(loop_, kind, agent_timing));
       } else {
         const ProbeConfig& p = mc.probes[probe++];
-        m->checks.push_back(std::make_unique<Check>(loop_, name, p.timing));
+        m->checks.push_back(std::make_unique<Check>(loop_, kind, p.timing));
         m->checks.back()->probe = p;
       }
     }
@@ -146,7 +146,7 @@ Result<void, std::string> HealthMonitor::configure(std::shared_ptr<const Config>
   std::uniform_int_distribution<int> stagger(0, 100);
   for (auto& m : members_) {
     for (auto& c : m->checks) {
-      if (c->name == "agent") {
+      if (c->kind == CheckKind::Agent) {
         Member* member = m.get();
         Check* check = c.get();
         if (check->tracker.state() == health::ProbeState::Unknown)
@@ -175,7 +175,7 @@ void HealthMonitor::schedule(Member& m, Check& c, Duration delay) {
 
 void HealthMonitor::run_check(Member& m, Check& c) {
   const TimePoint started = Clock::now();
-  if (c.name == "agent") {  // the staleness timer: no admitted report for agent_max_age
+  if (c.kind == CheckKind::Agent) {  // the staleness timer: no admitted report for agent_max_age
     record(m, c, false, "no valid report for " + millis(config_->health.agent_max_age) + " ms",
            Duration{});
     m.agent.reset();
@@ -183,7 +183,7 @@ void HealthMonitor::run_check(Member& m, Check& c) {
     judge(m);
     return;
   }
-  if (c.name == "resolve") {
+  if (c.kind == CheckKind::Resolve) {
     resolver_->resolve(m.config.host, [this, &m, &c, started, alive = std::weak_ptr<int>(m.alive)](
                                           Result<Resolution, std::string> r) {
       if (alive.expired()) return;
@@ -233,7 +233,7 @@ void HealthMonitor::record(Member& m, Check& c, bool ok, std::string detail, Dur
   if (change)
     log(LogLevel::Info, "health", "check changed",
         {{"member", m.config.name},
-         {"check", c.name},
+         {"check", to_string(c.kind)},
          {"from", health::to_string(change->from)},
          {"to", health::to_string(change->to)},
          {"detail", c.detail},
@@ -260,7 +260,7 @@ void HealthMonitor::on_agent_datagram(std::span<const std::byte> datagram,
   member.agent = report->state;
   member.load = report->load;
   member.capacity = report->capacity;
-  Check& check = *member.find("agent");
+  Check& check = *member.find(CheckKind::Agent);
   std::string detail = "state=" + std::string(health::to_string(report->state));
   if (report->load) detail += " load=" + std::to_string(*report->load);
   record(member, check, true, std::move(detail), Duration{});
@@ -271,7 +271,8 @@ void HealthMonitor::on_agent_datagram(std::span<const std::byte> datagram,
 void HealthMonitor::judge(Member& m) {
   std::vector<health::ProbeView> views;
   for (const auto& c : m.checks)
-    views.push_back({c->name, c->tracker.state(), c->tracker.transitioning(), c->detail});
+    views.push_back(
+        {to_string(c->kind), c->tracker.state(), c->tracker.transitioning(), c->detail});
   const health::MemberVerdict verdict =
       health::evaluate({.operator_state = m.config.state, .probes = views, .agent = m.agent});
   if (verdict.state != m.verdict.state) {
@@ -314,7 +315,7 @@ void HealthMonitor::publish() {
   HealthReport report;
   for (const auto& m : members_)
     for (const auto& c : m->checks)
-      report.checks.push_back({m->config.name, c->name, c->tracker.state(),
+      report.checks.push_back({m->config.name, c->kind, c->tracker.state(),
                                c->tracker.transitioning(), c->detail, c->latency, c->ok,
                                c->failed});
   report.addresses = failover_->report();

@@ -9,6 +9,7 @@
 
 #include "common/clock.hpp"
 #include "common/ip_address.hpp"
+#include "frontend/cluster/check_kind.hpp"
 #include "frontend/cluster/health_counters.hpp"
 #include "health/probe_tracker.hpp"
 
@@ -17,7 +18,7 @@ namespace ikesteer::frontend {
 // One check of one member, as the health monitor last saw it.
 struct CheckStatus {
   std::string member;
-  std::string check;  // "ike", "tcp", "http", "https", "exec", "agent", "resolve"
+  CheckKind check = CheckKind::Ike;
   health::ProbeState state = health::ProbeState::Unknown;
   bool transitioning = false;
   std::string detail;    // the last result's detail

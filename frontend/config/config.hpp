@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "common/ip_address.hpp"
@@ -21,12 +20,8 @@ namespace ikesteer::frontend {
 
 using health::OperatorState;
 
+// Named as in the file; a probe's check is named the same (CheckKind, frontend/cluster).
 enum class ProbeType : std::uint8_t { Ike, Tcp, Http, Https, Exec };
-
-constexpr std::string_view to_string(ProbeType t) noexcept {
-  constexpr std::string_view kNames[] = {"ike", "tcp", "http", "https", "exec"};
-  return kNames[static_cast<std::size_t>(t)];
-}
 
 struct ProbeConfig {
   ProbeType type = ProbeType::Ike;

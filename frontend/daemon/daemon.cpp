@@ -11,10 +11,12 @@
 #include "frontend/cluster/publisher.hpp"
 #include "frontend/cluster/shared_state.hpp"
 #include "frontend/config/config_loader.hpp"
+#include "frontend/config/reload_rules.hpp"
 #include "frontend/daemon/operator_side.hpp"
 #include "frontend/log/event_log.hpp"
 #include "frontend/log/log.hpp"
 #include "frontend/operator/counter_summary.hpp"
+#include "frontend/operator/operator_actions.hpp"
 #include "frontend/operator/operator_overrides.hpp"
 #include "frontend/os/privileges.hpp"
 #include "frontend/packet/blocking_udp_worker.hpp"
@@ -68,23 +70,6 @@ Published first_published(std::shared_ptr<const Config> config, unsigned ike_loo
   auto published = build_published(std::move(config), std::move(cluster), ike_loops);
   if (!published) throw std::runtime_error(published.error());  // start-up: caught in run_daemon
   return std::move(published).value();
-}
-
-std::vector<IpAddress> adopted(const Config& c) {
-  std::vector<IpAddress> out;
-  for (const MemberConfig& m : c.members)
-    if (m.failover == health::FailoverMode::Adopt)
-      out.insert(out.end(), m.addresses.begin(), m.addresses.end());
-  return out;
-}
-
-// Settings that need sockets or privileges the running process no longer has.
-bool needs_restart(const Config& running, const Config& next) {
-  return running.ike.listen != next.ike.listen || running.ike.ports != next.ike.ports ||
-         running.ike.threads != next.ike.threads || running.process != next.process ||
-         running.cookies.secret_lifetime != next.cookies.secret_lifetime ||
-         running.dns.enabled != next.dns.enabled || running.dns.listen != next.dns.listen ||
-         running.dns.port != next.dns.port || adopted(running) != adopted(next);
 }
 
 class Daemon {
@@ -209,21 +194,28 @@ class Daemon {
           {{"file", path_}});
       return;
     }
-    const auto running = config_;
-    if (needs_restart(*running, *next)) {
-      log(LogLevel::Warn, "cfg",
-          "ike.listen, ike.ports, ike.threads, cookies.secret_lifetime, process.* and adopted "
-          "addresses take "
-          "effect only at restart",
-          {{"file", path_}});
-      next->ike.listen = running->ike.listen;
-      next->ike.ports = running->ike.ports;
-      next->ike.threads = running->ike.threads;
-      next->process = running->process;
-      next->cookies.secret_lifetime = running->cookies.secret_lifetime;
+    ReloadPlan plan = plan_reload(*config_, std::move(next).value());
+    // What runs is the file with restart-only settings kept: refused whole if that cannot be
+    // built (a kept [dns] table that no longer fits the new member list).
+    const auto running = std::make_shared<const Config>(overrides_.apply(plan.config));
+    if (auto built = build_published(
+            running,
+            std::make_shared<const ClusterState>(initial_cluster_state(*running, Clock::now())),
+            ike_loops_);
+        !built) {
+      log(LogLevel::Error, "cfg", "reload failed, keeping the running configuration",
+          {{"file", path_}, {"error", built.error()}});
+      return;
     }
-    set_log_level(next->log.level);
-    file_config_ = std::move(next).value();
+    if (!plan.restart_only.empty()) {
+      std::string names;
+      for (std::string_view name : plan.restart_only)
+        names += (names.empty() ? "" : ",") + std::string(name);
+      log(LogLevel::Warn, "cfg", "changes take effect only at restart",
+          {{"settings", names}, {"file", path_}});
+    }
+    set_log_level(plan.config.log.level);
+    file_config_ = std::move(plan.config);
     events_.set_capacity(file_config_.health.events);
     take_effect();
     events_.add(LogLevel::Info, "cfg", "reload", "", "reloaded", {{"file", path_}});
@@ -246,43 +238,19 @@ class Daemon {
 
   // An operator's write action from the API (on the main loop).
   ActionOutcome apply(const OperatorAction& a) {
-    using K = OperatorAction::Kind;
-    const auto& members = config_->members;
-    if (std::none_of(members.begin(), members.end(),
-                     [&](const MemberConfig& m) { return m.name == a.member; }))
-      return {false, 404, "no member named \"" + a.member + "\""};
-    std::string what;
-    switch (a.kind) {
-      case K::Drain:
-      case K::Undrain:
-      case K::Maintenance: {
-        const OperatorState state = a.kind == K::Drain         ? OperatorState::Drain
-                                    : a.kind == K::Maintenance ? OperatorState::Maintenance
-                                                               : OperatorState::Active;
-        overrides_.set_state(a.member, state);
-        what = std::string(health::to_string(state));
-        break;
-      }
-      case K::SetWeight:
-        if (!(a.weight > 0 && a.weight <= 1e6))
-          return {false, 400, "weight must be > 0 and <= 1e6"};
-        overrides_.set_weight(a.member, a.weight);
-        what = "weight " + std::to_string(a.weight);
-        break;
-      case K::FailBack:
-        monitor_.fail_back(a.member);
-        what = "failback";
-        break;
-    }
-    std::string message = "member " + a.member + ": " + what;
-    if (a.kind != K::FailBack) {
+    ActionDecision d = decide_action(a, config_->members, overrides_);
+    if (!d.outcome.ok) return d.outcome;
+    if (d.overrides) {
+      overrides_ = std::move(*d.overrides);
       take_effect();
       if (auto saved = overrides_.save(); !saved)
-        message += " (not persisted: " + saved.error() + ")";
+        d.outcome.message += " (not persisted: " + saved.error() + ")";
     }
-    events_.add(LogLevel::Info, "operator", "operator_action", a.member, "operator: " + message,
-                {{"member", a.member}, {"action", what}, {"who", a.who}, {"why", a.why}});
-    return {true, 200, message};
+    if (d.fail_back) monitor_.fail_back(a.member);
+    events_.add(LogLevel::Info, "operator", "operator_action", a.member,
+                "operator: " + d.outcome.message,
+                {{"member", a.member}, {"action", d.what}, {"who", a.who}, {"why", a.why}});
+    return d.outcome;
   }
 
   void stop() {

@@ -63,7 +63,7 @@ std::string failover_text(const MemberConfig& m) {
 }
 
 Json check_object(const CheckStatus& c) {
-  return {{"check", c.check},
+  return {{"check", to_string(c.check)},
           {"state", to_string(c.state)},
           {"transitioning", c.transitioning},
           {"detail", c.detail},

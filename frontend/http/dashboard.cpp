@@ -126,7 +126,7 @@ json state_json(const ControlPlane& control, const Totals& totals, std::size_t m
       json checks = json::array();
       for (const CheckStatus& k : report.checks) {
         if (k.member != c.name) continue;
-        checks.push_back({{"check", k.check},
+        checks.push_back({{"check", std::string(to_string(k.check))},
                           {"state", std::string(health::to_string(k.state))},
                           {"transitioning", k.transitioning},
                           {"detail", k.detail},

@@ -97,11 +97,12 @@ double unix_seconds(std::chrono::system_clock::time_point t) {
 // The check label of each of a member's checks: its type, and "#2", "#3", ... for a second and
 // third check of the same type.
 std::vector<std::string> check_labels(const std::vector<const CheckStatus*>& checks) {
-  std::map<std::string, unsigned> seen;
+  std::map<CheckKind, unsigned> seen;
   std::vector<std::string> labels;
   for (const CheckStatus* c : checks) {
     const unsigned n = ++seen[c->check];
-    labels.push_back(n == 1 ? c->check : c->check + "#" + std::to_string(n));
+    const std::string kind(to_string(c->check));
+    labels.push_back(n == 1 ? kind : kind + "#" + std::to_string(n));
   }
   return labels;
 }

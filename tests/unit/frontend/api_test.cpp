@@ -96,9 +96,9 @@ class FakePlane final : public ControlPlane {
     published_ = build_published(config, cluster, 1).value();
 
     report_.checks = {
-        {"m1", "ike", health::ProbeState::Up, false, "INVALID_KE_PAYLOAD", 12ms, 40, 1},
-        {"m2", "tcp", health::ProbeState::Down, true, "connection refused", 1500us, 3, 7},
-        {"m2", "tcp", health::ProbeState::Up, false, "connected", 2ms, 10, 0}};
+        {"m1", CheckKind::Ike, health::ProbeState::Up, false, "INVALID_KE_PAYLOAD", 12ms, 40, 1},
+        {"m2", CheckKind::Tcp, health::ProbeState::Down, true, "connection refused", 1500us, 3, 7},
+        {"m2", CheckKind::Tcp, health::ProbeState::Up, false, "connected", 2ms, 10, 0}};
     report_.addresses = {{ip("198.51.100.12"), "m2", "m1", "away", true, "m2 is down"},
                          {ip("198.51.100.11"), "m1", "m1", "home", std::nullopt, ""},
                          {ip("2001:db8::11"), "m1", "", "releasing", std::nullopt, "moving"}};

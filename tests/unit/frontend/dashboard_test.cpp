@@ -56,7 +56,7 @@ class FakePlane final : public ControlPlane {
     for (int i = 10; i > 0; --i) rates_.push_back({now - std::chrono::seconds(i), 100.0 + i, 5, 0});
     decisions_.push_back(
         {now, ip("203.0.113.7"), "m1", "198.51.100.11", health::PickReason::HashOwner});
-    checks_.push_back({"m1", "exec", health::ProbeState::Up, false, "exit 0", 2ms, 5, 0});
+    checks_.push_back({"m1", CheckKind::Exec, health::ProbeState::Up, false, "exit 0", 2ms, 5, 0});
   }
 
   void add_event(std::string kind, std::string subject, std::string message) {

@@ -1,0 +1,52 @@
+#include "frontend/operator/operator_actions.hpp"
+
+#include <algorithm>
+
+namespace ikesteer::frontend {
+namespace {
+
+ActionDecision refused(unsigned status, std::string message) {
+  ActionDecision d;
+  d.outcome = {false, status, std::move(message)};
+  return d;
+}
+
+}  // namespace
+
+ActionDecision decide_action(const OperatorAction& action, const std::vector<MemberConfig>& members,
+                             const OperatorOverrides& overrides) {
+  using K = OperatorAction::Kind;
+  if (std::none_of(members.begin(), members.end(),
+                   [&](const MemberConfig& m) { return m.name == action.member; }))
+    return refused(404, "no member named \"" + action.member + "\"");
+  ActionDecision d;
+  switch (action.kind) {
+    case K::Drain:
+    case K::Undrain:
+    case K::Maintenance: {
+      const OperatorState state = action.kind == K::Drain         ? OperatorState::Drain
+                                  : action.kind == K::Maintenance ? OperatorState::Maintenance
+                                                                  : OperatorState::Active;
+      d.overrides = overrides;
+      d.overrides->set_state(action.member, state);
+      d.what = std::string(health::to_string(state));
+      break;
+    }
+    case K::SetWeight:
+      // Written so that NaN is refused too.
+      if (!(action.weight > 0 && action.weight <= 1e6))
+        return refused(400, "weight must be > 0 and <= 1e6");
+      d.overrides = overrides;
+      d.overrides->set_weight(action.member, action.weight);
+      d.what = "weight " + std::to_string(action.weight);
+      break;
+    case K::FailBack:
+      d.fail_back = true;
+      d.what = "failback";
+      break;
+  }
+  d.outcome = {true, 200, "member " + action.member + ": " + d.what};
+  return d;
+}
+
+}  // namespace ikesteer::frontend

@@ -73,6 +73,10 @@ constexpr MetricFamily kDnsEcs{"ikesteer_dns_ecs_total",
 constexpr MetricFamily kDnsRrl{"ikesteer_dns_rrl_total",
                                "DNS responses passed through response-rate limiting, by action.",
                                "action"};
+constexpr MetricFamily kDnsSendErrors{
+    "ikesteer_dns_send_errors_total",
+    "DNS UDP responses the kernel refused to send (full queue, unreachable)."};
+
 constexpr Counter<DnsTotals> kDns[] = {
     {.field = field<&DnsTotals::authority, &AuthorityCounters::received>(),
      .summary = "received",
@@ -90,6 +94,13 @@ constexpr Counter<DnsTotals> kDns[] = {
      .summary = "drop.",
      .family = &kDnsDrops,
      .json = "drops",
+     .status = "dns_drops",
+     .drop = true},
+    {.field = field<&DnsTotals::transport, &UdpTransportCounters::oversize>(),
+     .summary = "drop.oversize",
+     .family = &kDnsDrops,
+     .label = "oversize",
+     .json = "drops/oversize",
      .status = "dns_drops",
      .drop = true},
     {.field = field<&DnsTotals::authority, &AuthorityCounters::nodata>(),
@@ -129,6 +140,10 @@ constexpr Counter<DnsTotals> kDns[] = {
      .json = "rrl/dropped",
      .status = "dns_drops",
      .drop = true},
+    {.field = field<&DnsTotals::transport, &UdpTransportCounters::send_errors>(),
+     .summary = "send_errors",
+     .family = &kDnsSendErrors,
+     .json = "send_errors"},
 };
 
 // The probes of every member together; ikesteer_probe_results_total has them per check.

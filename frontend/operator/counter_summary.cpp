@@ -59,9 +59,12 @@ IkeTotals sum(std::span<const IkeCounters> loops, std::span<const UdpTransportCo
   return t;
 }
 
-DnsTotals sum(std::span<const DnsCounters> threads) {
+DnsTotals sum(std::span<const DnsCounters> threads,
+              std::span<const UdpTransportCounters> transport) {
   DnsTotals t;
-  for (const DnsCounters& c : threads) add(kDnsCounters, t, DnsTotals{c.authority, c.rate_limit});
+  for (const DnsCounters& c : threads)
+    add(kDnsCounters, t, DnsTotals{c.authority, c.rate_limit, {}});
+  for (const UdpTransportCounters& c : transport) add(kDnsCounters, t, DnsTotals{{}, {}, c});
   return t;
 }
 

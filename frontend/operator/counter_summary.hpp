@@ -16,8 +16,11 @@
 
 namespace ikesteer::frontend {
 
+// `transport`: the IKE sockets' workers only.
 IkeTotals sum(std::span<const IkeCounters> loops, std::span<const UdpTransportCounters> transport);
-DnsTotals sum(std::span<const DnsCounters> threads);
+// `transport`: the DNS UDP sockets' workers only.
+DnsTotals sum(std::span<const DnsCounters> threads,
+              std::span<const UdpTransportCounters> transport);
 
 // Non-zero drop counters by reason, IKE ("ike.<reason>") and DNS ("dns.<reason>").
 std::map<std::string, std::uint64_t> drop_counters(const IkeTotals& ike, const DnsTotals& dns);

@@ -1,4 +1,5 @@
-// Counter totals summed over the threads, one struct per protocol.
+// Counter totals summed over the threads, one struct per protocol. Each protocol's datagram
+// transport (oversize datagrams, refused sends) is counted with that protocol.
 #pragma once
 
 #include "frontend/packet/datagram_batch.hpp"
@@ -9,12 +10,13 @@ namespace ikesteer::frontend {
 
 struct IkeTotals {
   redirect::ResponderCounters responder;
-  UdpTransportCounters transport;
+  UdpTransportCounters transport;  // the IKE sockets only
 };
 
 struct DnsTotals {
   dns::AuthorityCounters authority;  // UDP and TCP
   dns::RateLimiterCounters rate_limit;
+  UdpTransportCounters transport;  // the DNS UDP sockets
 };
 
 }  // namespace ikesteer::frontend

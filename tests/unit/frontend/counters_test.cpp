@@ -1,7 +1,7 @@
 // The counter declarations against every output generated from them: each declared counter,
 // given a value no other counter has, shows that value in the sums, the log summary, /metrics,
-// /api/v1/counters, /api/v1/status and the drop reasons. Plus the bug that hand-written
-// outputs had: RRL "sent" never summed.
+// /api/v1/counters, /api/v1/status and the drop reasons. Plus the two bugs that hand-written
+// outputs had: RRL "sent" never summed, DNS transport counters counted as IKE.
 #include <doctest/doctest.h>
 
 #include <map>
@@ -178,7 +178,8 @@ TEST_CASE("sums add every declared counter of every thread") {
 
   const DnsCounters thread{t.dns.authority, t.dns.rate_limit};
   const DnsCounters threads[] = {thread, thread};
-  const DnsTotals dns = sum(threads);
+  const UdpTransportCounters dns_transport[] = {t.dns.transport, t.dns.transport};
+  const DnsTotals dns = sum(threads, dns_transport);
   for (const Counter<DnsTotals>& c : kDnsCounters.counters)
     for (std::size_t i = 0; i < c.field(dns).size(); ++i)
       CHECK(c.field(dns)[i] == 2 * c.field(t.dns)[i]);
@@ -191,11 +192,38 @@ TEST_CASE("regression: RRL sent is summed and shown in /metrics") {
   b.rate_limit.sent = 5;
   const DnsCounters threads[] = {a, b};
   Totals t;
-  t.dns = sum(threads);
+  t.dns = sum(threads, {});
   CHECK(t.dns.rate_limit.sent == 12);
   CHECK(summary_fields(summary(t.dns)).at("rrl_sent") == "12");
   const auto metrics = metric_samples(http::metrics_text(CountersPlane(t), "test"));
   CHECK(metrics.at("ikesteer_dns_rrl_total{action=\"sent\"}") == "12");
+}
+
+TEST_CASE("regression: DNS transport counters count under DNS, not IKE") {
+  const UdpTransportCounters dns_transport[] = {{3, 4}};
+  Totals t;
+  t.ike = sum(std::span<const IkeCounters>{}, {});
+  t.dns = sum(std::span<const DnsCounters>{}, dns_transport);
+
+  CHECK(summary(t.ike) == "received=0");
+  CHECK(summary(t.dns) == "received=0 drop.oversize=3 send_errors=4");
+  CHECK(drop_counters(t.ike, t.dns) == std::map<std::string, std::uint64_t>{{"dns.oversize", 3}});
+
+  const CountersPlane plane(t);
+  const auto metrics = metric_samples(http::metrics_text(plane, "test"));
+  CHECK(metrics.at("ikesteer_ike_drops_total{reason=\"oversize\"}") == "0");
+  CHECK(metrics.at("ikesteer_udp_send_errors_total") == "0");
+  CHECK(metrics.at("ikesteer_dns_drops_total{reason=\"oversize\"}") == "3");
+  CHECK(metrics.at("ikesteer_dns_send_errors_total") == "4");
+
+  const json counters = json::parse(http::counters_json(plane));
+  CHECK(counters["ike"]["drops"]["oversize"] == 0);
+  CHECK(counters["ike"]["send_errors"] == 0);
+  CHECK(counters["dns"]["drops"]["oversize"] == 3);
+  CHECK(counters["dns"]["send_errors"] == 4);
+  const json status = json::parse(http::status_json(plane, "test", false))["totals"];
+  CHECK(status["ike_drops"] == 0);
+  CHECK(status["dns_drops"] == 3);
 }
 
 }  // namespace

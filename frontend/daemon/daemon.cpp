@@ -277,10 +277,9 @@ class Daemon {
   Totals totals() const {
     Totals t;
     const std::vector<IkeCounters> ike = ike_counters();
-    std::vector<UdpTransportCounters> transport;
-    for (auto& w : workers_) transport.push_back(w->counters());
-    for (auto& w : dns_workers_) transport.push_back(w->counters());
-    t.ike = sum(ike, transport);
+    std::vector<UdpTransportCounters> ike_transport;
+    for (auto& w : workers_) ike_transport.push_back(w->counters());
+    t.ike = sum(ike, ike_transport);
     const auto config = shared_.current().config;  // not config_: this runs on any thread
     t.redirects_per_member.resize(config->members.size());
     for (const IkeCounters& loop : ike) {
@@ -291,7 +290,9 @@ class Daemon {
     if (dns_tcp_) {
       std::vector<DnsCounters> dns{dns_tcp_->counters()};
       for (auto& h : dns_handlers_) dns.push_back(h->counters());
-      t.dns = sum(dns);
+      std::vector<UdpTransportCounters> dns_transport;
+      for (auto& w : dns_workers_) dns_transport.push_back(w->counters());
+      t.dns = sum(dns, dns_transport);
     }
     t.health = monitor_.report().counters;
     return t;

@@ -6,11 +6,12 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <ranges>
 #include <set>
+#include <span>
 #include <utility>
 
-#include "dns/authority.hpp"
-#include "health/agent_report.hpp"
+#include "frontend/operator/counter_declarations.hpp"
 #include "redirect/responder.hpp"
 
 namespace ikesteer::frontend::http {
@@ -34,18 +35,33 @@ Json addresses(const std::vector<IpAddress>& list) {
   return a;
 }
 
-// {"name": value, ...} of a counter array indexed by an enum with to_string().
-template <class Enum, class Array>
-Json by_name(const Array& values) {
+// A group's declared counters at their JSON paths; arrays as {"name": value, ...}.
+template <class Owner>
+Json counters_object(const CounterGroup<Owner>& group, const Owner& totals) {
   Json o = Json::object();
-  for (std::size_t i = 0; i < values.size(); ++i)
-    o[std::string(to_string(static_cast<Enum>(i)))] = values[i];
+  for (const Counter<Owner>& c : group.counters) {
+    Json* at = &o;
+    for (const auto part : std::views::split(c.json, '/'))
+      at = &(*at)[std::string(part.begin(), part.end())];
+    const std::span<const std::uint64_t> values = c.field(totals);
+    if (c.element)
+      for (std::size_t i = 0; i < values.size(); ++i) (*at)[std::string(c.element(i))] = values[i];
+    else
+      *at = values[0];
+  }
   return o;
 }
 
-template <class Array>
-std::uint64_t total(const Array& values) {
-  return std::accumulate(values.begin(), values.end(), std::uint64_t{0});
+// Adds each counter with a status total to that total (all its elements, for an array).
+template <class Owner>
+void add_status_totals(Json& totals, const CounterGroup<Owner>& group, const Owner& counters) {
+  for (const Counter<Owner>& c : group.counters) {
+    if (c.status.empty()) continue;
+    const std::span<const std::uint64_t> values = c.field(counters);
+    Json& total = totals[std::string(c.status)];
+    total = (total.is_null() ? 0 : total.get<std::uint64_t>()) +
+            std::accumulate(values.begin(), values.end(), std::uint64_t{0});
+  }
 }
 
 std::string failover_text(const MemberConfig& m) {
@@ -183,18 +199,12 @@ std::string status_json(const ControlPlane& plane, std::string_view version, boo
     }
   }
 
-  const auto& r = t.ike.responder;
-  Json totals = {{"ike_received", r.received},
-                 {"ike_replies", total(r.replies)},
-                 {"redirects", r.replies[static_cast<std::size_t>(redirect::ReplyKind::Redirect)]},
-                 {"ike_drops", total(r.drops) + t.ike.transport.oversize},
-                 {"dns_queries", t.dns.authority.received},
-                 {"dns_responses", total(t.dns.authority.responses)},
-                 {"dns_drops", total(t.dns.authority.drops) + t.dns.rate_limit.dropped},
-                 {"probes_ok", t.health.probes_ok},
-                 {"probes_failed", t.health.probes_failed},
-                 {"agent_reports_admitted", t.health.agent_admitted},
-                 {"agent_reports_rejected", total(t.health.agent_rejected)}};
+  Json totals = Json::object();
+  add_status_totals(totals, kIkeCounters, t.ike);
+  totals["redirects"] =
+      t.ike.responder.replies[static_cast<std::size_t>(redirect::ReplyKind::Redirect)];
+  add_status_totals(totals, kDnsCounters, t.dns);
+  add_status_totals(totals, kHealthCounters, t.health);
 
   Json j;
   j["version"] = version;
@@ -307,44 +317,16 @@ std::string explanation_json(const SteeringExplanation& e) {
 std::string counters_json(const ControlPlane& plane) {
   const Published p = plane.current();
   const Totals t = plane.totals();
-  const auto& r = t.ike.responder;
-
-  Json ike_drops = by_name<redirect::DropReason>(r.drops);
-  ike_drops["oversize"] = t.ike.transport.oversize;
-  Json ike = {{"received", r.received},
-              {"replies", by_name<redirect::ReplyKind>(r.replies)},
-              {"drops", std::move(ike_drops)},
-              {"send_errors", t.ike.transport.send_errors}};
 
   Json redirects = Json::object();
   if (p.config && t.redirects_per_member.size() == p.config->members.size())
     for (std::size_t i = 0; i < p.config->members.size(); ++i)
       redirects[p.config->members[i].name] = t.redirects_per_member[i];
 
-  const auto& a = t.dns.authority;
-  Json dns = {{"queries", a.received},
-              {"responses", by_name<dns::Rcode>(a.responses)},
-              {"drops", by_name<dns::DropReason>(a.drops)},
-              {"nodata", a.nodata},
-              {"truncated", a.truncated},
-              {"fail_open", a.fail_open},
-              {"any_minimal", a.any_minimal},
-              {"ecs", a.ecs},
-              {"rrl",
-               {{"sent", t.dns.rate_limit.sent},
-                {"slipped", t.dns.rate_limit.slipped},
-                {"dropped", t.dns.rate_limit.dropped}}}};
-
-  Json health = {{"probes_ok", t.health.probes_ok},
-                 {"probes_failed", t.health.probes_failed},
-                 {"agent_reports",
-                  {{"admitted", t.health.agent_admitted},
-                   {"rejected", by_name<health::AgentReject>(t.health.agent_rejected)}}}};
-
-  return dump(Json{{"ike", std::move(ike)},
+  return dump(Json{{kIkeCounters.name, counters_object(kIkeCounters, t.ike)},
                    {"redirects", std::move(redirects)},
-                   {"dns", std::move(dns)},
-                   {"health", std::move(health)}});
+                   {kDnsCounters.name, counters_object(kDnsCounters, t.dns)},
+                   {kHealthCounters.name, counters_object(kHealthCounters, t.health)}});
 }
 
 std::string rates_json(const ControlPlane& plane) {

@@ -1,17 +1,17 @@
 #include "frontend/http/metrics_text.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <initializer_list>
 #include <map>
 #include <set>
+#include <span>
 #include <utility>
 #include <vector>
 
-#include "dns/authority.hpp"
-#include "health/agent_report.hpp"
-#include "redirect/responder.hpp"
+#include "frontend/operator/counter_declarations.hpp"
 
 namespace ikesteer::frontend::http {
 namespace {
@@ -79,11 +79,27 @@ class Writer {
   std::set<std::string> seen_;
 };
 
-// One sample per enum value, labelled with its name.
-template <class Enum, class Array>
-void by_name(Writer& w, std::string_view label, const Array& values) {
-  for (std::size_t i = 0; i < values.size(); ++i)
-    w.sample({{label, to_string(static_cast<Enum>(i))}}, values[i]);
+// The families of a group's declared counters, in the order of their first counter, with the
+// samples of every counter in the family.
+template <class Owner>
+void counter_families(Writer& w, const CounterGroup<Owner>& group, const Owner& totals) {
+  std::vector<const MetricFamily*> families;
+  for (const Counter<Owner>& c : group.counters)
+    if (std::find(families.begin(), families.end(), c.family) == families.end())
+      families.push_back(c.family);
+  for (const MetricFamily* f : families) {
+    w.family(f->name, "counter", f->help);
+    for (const Counter<Owner>& c : group.counters) {
+      if (c.family != f) continue;
+      const std::span<const std::uint64_t> values = c.field(totals);
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        if (f->label.empty())
+          w.sample({}, values[i]);
+        else
+          w.sample({{f->label, c.label_value(i)}}, values[i]);
+      }
+    }
+  }
 }
 
 constexpr health::MemberState kStates[] = {health::MemberState::Unknown, health::MemberState::Up,
@@ -155,40 +171,14 @@ std::string metrics_text(const ControlPlane& plane, std::string_view version) {
   w.sample({}, std::uint64_t{plane.ready() ? 1u : 0u});
 
   // IKE front end.
-  const auto& r = t.ike.responder;
-  w.family("ikesteer_ike_received_total", "counter", "IKE datagrams received.");
-  w.sample({}, r.received);
-  w.family("ikesteer_ike_replies_total", "counter", "IKE replies sent, by kind.");
-  by_name<redirect::ReplyKind>(w, "kind", r.replies);
-  w.family("ikesteer_ike_drops_total", "counter", "IKE datagrams dropped, by reason.");
-  by_name<redirect::DropReason>(w, "reason", r.drops);
-  w.sample({{"reason", "oversize"}}, t.ike.transport.oversize);
-  w.family("ikesteer_udp_send_errors_total", "counter",
-           "UDP replies the kernel refused to send (full queue, unreachable).");
-  w.sample({}, t.ike.transport.send_errors);
+  counter_families(w, kIkeCounters, t.ike);
   w.family("ikesteer_redirects_total", "counter", "IKE REDIRECTs sent, by member.");
   if (t.redirects_per_member.size() == members.size())
     for (std::size_t i = 0; i < members.size(); ++i)
       w.sample({{"member", members[i].name}}, t.redirects_per_member[i]);
 
   // DNS.
-  const auto& a = t.dns.authority;
-  w.family("ikesteer_dns_queries_total", "counter", "DNS queries received (UDP and TCP).");
-  w.sample({}, a.received);
-  w.family("ikesteer_dns_responses_total", "counter", "DNS responses, by response code.");
-  by_name<dns::Rcode>(w, "rcode", a.responses);
-  w.family("ikesteer_dns_drops_total", "counter", "DNS queries not answered, by reason.");
-  by_name<dns::DropReason>(w, "reason", a.drops);
-  w.family("ikesteer_dns_rrl_total", "counter",
-           "DNS responses passed through response-rate limiting, by action.");
-  w.sample({{"action", "sent"}}, t.dns.rate_limit.sent);
-  w.sample({{"action", "slipped"}}, t.dns.rate_limit.slipped);
-  w.sample({{"action", "dropped"}}, t.dns.rate_limit.dropped);
-  w.family("ikesteer_dns_truncated_total", "counter", "DNS responses truncated to fit (TC).");
-  w.sample({}, a.truncated);
-  w.family("ikesteer_dns_fail_open_total", "counter",
-           "Cluster names answered with every member because too few were eligible.");
-  w.sample({}, a.fail_open);
+  counter_families(w, kDnsCounters, t.dns);
 
   // Members.
   w.family("ikesteer_member_state", "gauge", "1 for the member's current state, 0 for the others.");
@@ -234,10 +224,7 @@ std::string metrics_text(const ControlPlane& plane, std::string_view version) {
   for (const auto& [c, label] : checks)
     w.sample({{"member", c->member}, {"check", label}},
              std::chrono::duration<double>(c->latency).count());
-  w.family("ikesteer_agent_reports_total", "counter",
-           "Agent reports, admitted or rejected by reason.");
-  w.sample({{"result", "admitted"}}, t.health.agent_admitted);
-  by_name<health::AgentReject>(w, "result", t.health.agent_rejected);
+  counter_families(w, kHealthCounters, t.health);
 
   // Addresses.
   w.family("ikesteer_address_owner", "gauge",

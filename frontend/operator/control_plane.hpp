@@ -34,7 +34,7 @@ struct RecentDecision {
 struct Totals {
   IkeTotals ike;
   std::vector<std::uint64_t> redirects_per_member;  // as current().config's members
-  DnsCounters dns;
+  DnsTotals dns;
   HealthCounters health;
 };
 

@@ -1,101 +1,90 @@
 #include "frontend/operator/counter_summary.hpp"
 
-#include "health/agent_report.hpp"
+#include "frontend/operator/counter_declarations.hpp"
 
 namespace ikesteer::frontend {
 namespace {
 
-template <class Array>
-void add(Array& into, const Array& from) {
-  for (std::size_t i = 0; i < into.size(); ++i) into[i] += from[i];
+// Adds every declared counter of `from` to `into`.
+template <class Owner>
+void add(const CounterGroup<Owner>& group, Owner& into, const Owner& from) {
+  for (const Counter<Owner>& c : group.counters) {
+    const std::span<std::uint64_t> to = c.field(into);
+    const std::span<const std::uint64_t> values = c.field(from);
+    for (std::size_t i = 0; i < to.size(); ++i) to[i] += values[i];
+  }
 }
 
-void append(std::string& line, std::string_view name, std::uint64_t value) {
-  if (value == 0) return;
-  if (!line.empty()) line += ' ';
-  line += name;
-  line += '=';
-  line += std::to_string(value);
+// The first counter always, so that a quiet line still reads "received=0"; then the non-zero.
+template <class Owner>
+std::string summary_line(const CounterGroup<Owner>& group, const Owner& totals) {
+  std::string line;
+  for (const Counter<Owner>& c : group.counters) {
+    const std::span<const std::uint64_t> values = c.field(totals);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (values[i] == 0 && !line.empty()) continue;
+      if (!line.empty()) line += ' ';
+      line += c.summary_name(i);
+      line += '=';
+      line += std::to_string(values[i]);
+    }
+  }
+  return line;
 }
 
-// Every non-zero entry of a counter array indexed by an enum with to_string().
-template <class Enum, class Array>
-void append_all(std::string& line, std::string_view prefix, const Array& values) {
-  for (std::size_t i = 0; i < values.size(); ++i)
-    append(line, std::string(prefix) + std::string(to_string(static_cast<Enum>(i))), values[i]);
+// A drop is named by its group and its summary name without "drop.": "ike.malformed",
+// "dns.rrl_dropped".
+template <class Owner>
+void add_drops(std::map<std::string, std::uint64_t>& drops, const CounterGroup<Owner>& group,
+               const Owner& totals) {
+  constexpr std::string_view kDropPrefix = "drop.";
+  for (const Counter<Owner>& c : group.counters) {
+    if (!c.drop) continue;
+    const std::span<const std::uint64_t> values = c.field(totals);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (values[i] == 0) continue;
+      std::string name = c.summary_name(i);
+      if (name.starts_with(kDropPrefix)) name.erase(0, kDropPrefix.size());
+      drops[std::string(group.name) + '.' + name] = values[i];
+    }
+  }
 }
 
 }  // namespace
 
 IkeTotals sum(std::span<const IkeCounters> loops, std::span<const UdpTransportCounters> transport) {
   IkeTotals t;
-  for (const IkeCounters& c : loops) {
-    t.responder.received += c.responder.received;
-    add(t.responder.drops, c.responder.drops);
-    add(t.responder.replies, c.responder.replies);
-  }
-  for (const UdpTransportCounters& c : transport) {
-    t.transport.oversize += c.oversize;
-    t.transport.send_errors += c.send_errors;
-  }
+  for (const IkeCounters& c : loops) add(kIkeCounters, t, IkeTotals{c.responder, {}});
+  for (const UdpTransportCounters& c : transport) add(kIkeCounters, t, IkeTotals{{}, c});
   return t;
 }
 
-DnsCounters sum(std::span<const DnsCounters> parts) {
-  DnsCounters t;
-  for (const DnsCounters& c : parts) {
-    t.authority.received += c.authority.received;
-    add(t.authority.responses, c.authority.responses);
-    add(t.authority.drops, c.authority.drops);
-    t.authority.truncated += c.authority.truncated;
-    t.authority.fail_open += c.authority.fail_open;
-    t.rate_limit.slipped += c.rate_limit.slipped;
-    t.rate_limit.dropped += c.rate_limit.dropped;
-  }
+DnsTotals sum(std::span<const DnsCounters> threads,
+              std::span<const UdpTransportCounters> transport) {
+  DnsTotals t;
+  for (const DnsCounters& c : threads)
+    add(kDnsCounters, t, DnsTotals{c.authority, c.rate_limit, {}});
+  for (const UdpTransportCounters& c : transport) add(kDnsCounters, t, DnsTotals{{}, {}, c});
   return t;
 }
 
-std::map<std::string, std::uint64_t> drop_counters(const IkeTotals& ike, const DnsCounters& dns) {
+std::map<std::string, std::uint64_t> drop_counters(const IkeTotals& ike, const DnsTotals& dns) {
   std::map<std::string, std::uint64_t> drops;
-  auto add = [&](const std::string& name, std::uint64_t value) {
-    if (value != 0) drops[name] = value;
-  };
-  for (std::size_t i = 0; i < ike.responder.drops.size(); ++i)
-    add("ike." + std::string(to_string(static_cast<redirect::DropReason>(i))),
-        ike.responder.drops[i]);
-  add("ike.oversize", ike.transport.oversize);
-  for (std::size_t i = 0; i < dns.authority.drops.size(); ++i)
-    add("dns." + std::string(to_string(static_cast<dns::DropReason>(i))), dns.authority.drops[i]);
-  add("dns.rrl_dropped", dns.rate_limit.dropped);
+  add_drops(drops, kIkeCounters, ike);
+  add_drops(drops, kDnsCounters, dns);
   return drops;
 }
 
-std::string summary(const IkeTotals& t) {
-  std::string line = "received=" + std::to_string(t.responder.received);
-  append_all<redirect::ReplyKind>(line, "reply.", t.responder.replies);
-  append_all<redirect::DropReason>(line, "drop.", t.responder.drops);
-  append(line, "drop.oversize", t.transport.oversize);
-  append(line, "send_errors", t.transport.send_errors);
-  return line;
+std::string summary(const IkeTotals& totals) {
+  return summary_line(kIkeCounters, totals);
 }
 
-std::string summary(const DnsCounters& t) {
-  std::string line = "received=" + std::to_string(t.authority.received);
-  append_all<dns::Rcode>(line, "rcode.", t.authority.responses);
-  append_all<dns::DropReason>(line, "drop.", t.authority.drops);
-  append(line, "truncated", t.authority.truncated);
-  append(line, "fail_open", t.authority.fail_open);
-  append(line, "rrl_slipped", t.rate_limit.slipped);
-  append(line, "rrl_dropped", t.rate_limit.dropped);
-  return line;
+std::string summary(const DnsTotals& totals) {
+  return summary_line(kDnsCounters, totals);
 }
 
-std::string summary(const HealthCounters& c) {
-  std::string line = "probes_ok=" + std::to_string(c.probes_ok);
-  append(line, "probes_failed", c.probes_failed);
-  append(line, "agent_admitted", c.agent_admitted);
-  append_all<health::AgentReject>(line, "agent_rejected.", c.agent_rejected);
-  return line;
+std::string summary(const HealthCounters& counters) {
+  return summary_line(kHealthCounters, counters);
 }
 
 }  // namespace ikesteer::frontend

@@ -1,5 +1,6 @@
 // Counters summed over the event loops, and the one-line summaries the daemon logs every
-// minute and at shutdown (only the non-zero counters, `name=value` each).
+// minute and at shutdown (only the non-zero counters, `name=value` each). Both follow the
+// declarations in counter_declarations.cpp.
 #pragma once
 
 #include <cstdint>
@@ -8,25 +9,24 @@
 #include <string>
 
 #include "frontend/cluster/health_counters.hpp"
+#include "frontend/operator/counter_totals.hpp"
 #include "frontend/packet/datagram_batch.hpp"
 #include "frontend/packet/dns_handler.hpp"
 #include "frontend/packet/ike_handler.hpp"
 
 namespace ikesteer::frontend {
 
-struct IkeTotals {
-  redirect::ResponderCounters responder;
-  UdpTransportCounters transport;
-};
-
+// `transport`: the IKE sockets' workers only.
 IkeTotals sum(std::span<const IkeCounters> loops, std::span<const UdpTransportCounters> transport);
-DnsCounters sum(std::span<const DnsCounters> parts);
+// `transport`: the DNS UDP sockets' workers only.
+DnsTotals sum(std::span<const DnsCounters> threads,
+              std::span<const UdpTransportCounters> transport);
 
 // Non-zero drop counters by reason, IKE ("ike.<reason>") and DNS ("dns.<reason>").
-std::map<std::string, std::uint64_t> drop_counters(const IkeTotals& ike, const DnsCounters& dns);
+std::map<std::string, std::uint64_t> drop_counters(const IkeTotals& ike, const DnsTotals& dns);
 
 std::string summary(const IkeTotals& totals);
-std::string summary(const DnsCounters& totals);
+std::string summary(const DnsTotals& totals);
 std::string summary(const HealthCounters& counters);
 
 }  // namespace ikesteer::frontend

@@ -10,6 +10,7 @@
 #include "frontend/actions/netlink_address.hpp"
 #include "frontend/actions/process_runner.hpp"
 #include "frontend/log/log.hpp"
+#include "frontend/os/uv_handle.hpp"
 
 namespace ikesteer::frontend {
 namespace {
@@ -35,12 +36,15 @@ std::string hook_detail(const ProcessResult& r) {
 
 }  // namespace
 
+// Freed once its timer has closed rather than in close(): report() reads `mover` after the
+// callback, which may have destroyed the mover and so closed the job.
 struct AddressMover::Job {
+  using Timer = UvHandle<uv_timer_t, Job>;
   AddressMover* mover = nullptr;  // nullptr once finished or abandoned
   MoveRequest request;
   MoveCallback done;
   TimePoint started;
-  uv_timer_t timer{};  // defers the first step to a later loop turn, then spaces announcements
+  Timer timer;  // defers the first step to a later loop turn, then spaces announcements
   std::unique_ptr<ProcessRunner> hook;
   unsigned announcements_left = 0;
   bool closing = false;
@@ -60,8 +64,7 @@ struct AddressMover::Job {
     if (mover != nullptr) std::erase(mover->jobs_, this);
     mover = nullptr;
     hook.reset();  // kills a hook still running
-    uv_close(reinterpret_cast<uv_handle_t*>(&timer),
-             [](uv_handle_t* h) { delete static_cast<Job*>(h->data); });
+    timer.close([](Job& job) { delete &job; });
   }
 };
 
@@ -78,18 +81,17 @@ void AddressMover::run(MoveRequest request, MoveCallback done) {
   job->request = std::move(request);
   job->done = std::move(done);
   job->started = Clock::now();
-  uv_timer_init(loop_, &job->timer);
-  job->timer.data = job;
+  job->timer.init(loop_, *job, uv_timer_init);
   jobs_.push_back(job);
   if (!job->request.on_frontend && !options_.hook.empty()) {
     start_hook(*job);
     return;
   }
   uv_timer_start(
-      &job->timer,
+      job->timer.get(),
       [](uv_timer_t* t) {
-        auto* j = static_cast<Job*>(t->data);
-        j->mover->on_deferred(*j);
+        Job& j = Job::Timer::context(t);
+        j.mover->on_deferred(j);
       },
       0, 0);
 }
@@ -136,13 +138,13 @@ void AddressMover::builtin(Job& job) {
   }
   const std::uint64_t interval = milliseconds(options_.announce_interval);
   uv_timer_start(
-      &job.timer,
+      job.timer.get(),
       [](uv_timer_t* t) {
-        auto* j = static_cast<Job*>(t->data);
-        const std::string& interface = j->mover->options_.interface;
-        if (const auto sent = announce_address(interface, j->request.address); !sent)
+        Job& j = Job::Timer::context(t);
+        const std::string& interface = j.mover->options_.interface;
+        if (const auto sent = announce_address(interface, j.request.address); !sent)
           log(LogLevel::Warn, "failover", "announcement failed", {{"error", sent.error()}});
-        if (--j->announcements_left == 0) j->close();
+        if (--j.announcements_left == 0) j.close();
       },
       interval, interval);
 }

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "frontend/os/uv_handle.hpp"
+
 extern char** environ;
 
 namespace ikesteer::frontend {
@@ -54,16 +56,18 @@ std::string status_text(const ProcessResult& r) {
 }
 
 struct ProcessRunner::Run {
-  uv_process_t process{};
-  uv_pipe_t output{};
-  uv_timer_t timer{};
+  using Process = UvHandle<uv_process_t, Run>;
+  using Pipe = UvHandle<uv_pipe_t, Run>;
+  using Timer = UvHandle<uv_timer_t, Run>;
+  Process process;  // once uv_spawn was called, even if it failed
+  Pipe output;
+  Timer timer;
   ProcessRunner* owner = nullptr;  // nullptr once the runner is gone: nobody to call back
   ProcessCallback done;
   ProcessResult result;
   TimePoint started;
   std::array<char, 4096> chunk{};
-  int open_handles = 0;  // set by finish(): output, timer and process once uv_spawn was called
-  bool process_initialized = false;
+  int open_handles = 0;  // set by finish()
   bool spawned = false;
   bool exited = false;
   bool eof = false;
@@ -77,10 +81,8 @@ struct ProcessRunner::Run {
 };
 
 void ProcessRunner::Run::start(ProcessSpec& spec, uv_loop_t* loop) {
-  uv_pipe_init(loop, &output, 0);
-  uv_timer_init(loop, &timer);
-  output.data = this;
-  timer.data = this;
+  output.init(loop, *this, uv_pipe_init, 0);
+  timer.init(loop, *this, uv_timer_init);
   if (spec.argv.empty()) {
     result.spawn_error = "empty command";
     return;
@@ -101,7 +103,7 @@ void ProcessRunner::Run::start(ProcessSpec& spec, uv_loop_t* loop) {
   }
   uv_process_options_t options{};
   options.exit_cb = [](uv_process_t* p, std::int64_t status, int signal) {
-    static_cast<Run*>(p->data)->on_exit(status, signal);
+    Process::context(p).on_exit(status, signal);
   };
   options.file = args[0];
   options.args = args.data();
@@ -111,9 +113,7 @@ void ProcessRunner::Run::start(ProcessSpec& spec, uv_loop_t* loop) {
   // A new session, so the process group id is the child's pid: the timeout kills the command
   // and everything it started.
   options.flags = UV_PROCESS_DETACHED;
-  const int rc = uv_spawn(loop, &process, &options);
-  process.data = this;
-  process_initialized = true;
+  const int rc = process.init(loop, *this, uv_spawn, &options);
   ::close(fds[1]);
   if (rc != 0) {
     ::close(fds[0]);
@@ -121,27 +121,25 @@ void ProcessRunner::Run::start(ProcessSpec& spec, uv_loop_t* loop) {
     return;
   }
   spawned = true;
-  uv_pipe_open(&output, fds[0]);
+  uv_pipe_open(output.get(), fds[0]);
   uv_read_start(
-      reinterpret_cast<uv_stream_t*>(&output),
+      output.get<uv_stream_t>(),
       [](uv_handle_t* h, std::size_t, uv_buf_t* buf) {
-        auto* r = static_cast<Run*>(h->data);
-        *buf = uv_buf_init(r->chunk.data(), static_cast<unsigned>(r->chunk.size()));
+        Run& r = Pipe::context(h);
+        *buf = uv_buf_init(r.chunk.data(), static_cast<unsigned>(r.chunk.size()));
       },
-      [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
-        static_cast<Run*>(s->data)->on_read(n, buf);
-      });
+      [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) { Pipe::context(s).on_read(n, buf); });
   const auto ms = std::chrono::ceil<std::chrono::milliseconds>(spec.timeout).count();
   uv_update_time(loop);  // the loop's cached time may be old: the timeout counts from now
   uv_timer_start(
-      &timer, [](uv_timer_t* t) { static_cast<Run*>(t->data)->on_timer(); },
+      timer.get(), [](uv_timer_t* t) { Timer::context(t).on_timer(); },
       static_cast<std::uint64_t>(std::max<std::int64_t>(ms, 0)), 0);
 }
 
 void ProcessRunner::Run::on_read(ssize_t n, const uv_buf_t* buf) {
   if (n < 0) {  // EOF (or an error, treated alike): every writer is gone
     eof = true;
-    uv_read_stop(reinterpret_cast<uv_stream_t*>(&output));
+    uv_read_stop(output.get<uv_stream_t>());
     if (exited) finish();
     return;
   }
@@ -161,12 +159,12 @@ void ProcessRunner::Run::on_exit(std::int64_t status, int signal) {
     return;
   }
   uv_timer_start(
-      &timer, [](uv_timer_t* t) { static_cast<Run*>(t->data)->finish(); }, kDrainMs, 0);
+      timer.get(), [](uv_timer_t* t) { Timer::context(t).finish(); }, kDrainMs, 0);
 }
 
 void ProcessRunner::Run::on_timer() {
   result.timed_out = true;
-  ::kill(-process.pid, SIGKILL);  // not reaped yet, so the group id is still ours
+  ::kill(-process.get()->pid, SIGKILL);  // not reaped yet, so the group id is still ours
 }
 
 void ProcessRunner::Run::finish() {
@@ -175,21 +173,20 @@ void ProcessRunner::Run::finish() {
   if (!spawned) result.elapsed = Clock::now() - started;
   // The callback is made once every handle is closed: always on a later loop turn, and the
   // runner may then be destroyed or reused from inside it.
-  auto on_closed = [](uv_handle_t* h) {
-    auto* r = static_cast<Run*>(h->data);
-    if (--r->open_handles > 0) return;
-    ProcessRunner* runner = r->owner;
-    ProcessCallback callback = std::move(r->done);
-    ProcessResult outcome = std::move(r->result);
-    delete r;
+  auto on_closed = [](Run& r) {
+    if (--r.open_handles > 0) return;
+    ProcessRunner* runner = r.owner;
+    ProcessCallback callback = std::move(r.done);
+    ProcessResult outcome = std::move(r.result);
+    delete &r;
     if (runner == nullptr) return;
     runner->current_ = nullptr;
     callback(std::move(outcome));
   };
-  open_handles = process_initialized ? 3 : 2;
-  uv_close(reinterpret_cast<uv_handle_t*>(&timer), on_closed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&output), on_closed);
-  if (process_initialized) uv_close(reinterpret_cast<uv_handle_t*>(&process), on_closed);
+  open_handles = process ? 3 : 2;
+  timer.close(on_closed);
+  output.close(on_closed);
+  process.close(on_closed);
 }
 
 ProcessRunner::~ProcessRunner() {
@@ -197,7 +194,7 @@ ProcessRunner::~ProcessRunner() {
   current_->owner = nullptr;
   current_->done = nullptr;
   // Killed, it exits at once; the loop reaps it (no zombie) and then frees the handles.
-  if (current_->spawned && !current_->exited) ::kill(-current_->process.pid, SIGKILL);
+  if (current_->spawned && !current_->exited) ::kill(-current_->process.get()->pid, SIGKILL);
 }
 
 void ProcessRunner::run(ProcessSpec spec, ProcessCallback done) {

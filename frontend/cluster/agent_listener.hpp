@@ -32,7 +32,7 @@ class AgentListener {
   struct Socket;
   uv_loop_t* loop_;
   AgentDatagramCallback on_datagram_;
-  std::vector<Socket*> sockets_;  // closed (and freed by the loop) in the destructor
+  std::vector<std::unique_ptr<Socket>> sockets_;
 };
 
 }  // namespace ikesteer::frontend

@@ -10,13 +10,20 @@
 #include <utility>
 
 #include "frontend/os/socket_address.hpp"
+#include "frontend/os/uv_handle.hpp"
 
 namespace ikesteer::frontend {
 
+// Freed once its deliver timer has closed: a callback that timer makes may destroy the resolver,
+// and the timer reads `destroyed` after it.
 struct Resolver::Core {
+  using Timer = UvHandle<uv_timer_t, Core>;
+  // A socket c-ares wants watched. Closing its handle ends its callbacks: it may go at once.
   struct Poll {
-    uv_poll_t handle{};
-    ares_socket_t fd;
+    using Handle = UvHandle<uv_poll_t, Poll>;
+    Handle handle;
+    Core* core = nullptr;
+    ares_socket_t fd = ARES_SOCKET_BAD;
   };
   struct Ready {
     ResolveCallback done;
@@ -25,40 +32,27 @@ struct Resolver::Core {
 
   uv_loop_t* loop = nullptr;
   ares_channel channel = nullptr;
-  uv_timer_t timeout{};  // c-ares' next retransmission or give-up
-  uv_timer_t deliver{};  // hands finished lookups to their callbacks, outside c-ares
-  std::unordered_map<ares_socket_t, Poll*> polls;
+  Timer timeout;  // c-ares' next retransmission or give-up
+  Timer deliver;  // hands finished lookups to their callbacks, outside c-ares
+  std::unordered_map<ares_socket_t, std::unique_ptr<Poll>> polls;
   std::vector<Ready> ready;
   std::string init_error;  // why there is no channel
-  int open_handles = 0;
   bool destroyed = false;
-
-  void init_handle(uv_handle_t* h) {
-    h->data = this;
-    ++open_handles;
-  }
-  void close_handle(uv_handle_t* h) {
-    uv_close(h, [](uv_handle_t* closed) {
-      auto* core = static_cast<Core*>(closed->data);
-      if (closed->type == UV_POLL) delete reinterpret_cast<Poll*>(closed);  // handle is first
-      if (--core->open_handles == 0 && core->destroyed) delete core;
-    });
-  }
 
   void update_timeout() {
     timeval tv{};
     if (!ares_timeout(channel, nullptr, &tv)) {
-      uv_timer_stop(&timeout);
+      uv_timer_stop(timeout.get());
       return;
     }
     const auto ms = static_cast<std::uint64_t>(tv.tv_sec) * 1000 +
                     (static_cast<std::uint64_t>(tv.tv_usec) + 999) / 1000;
     uv_timer_start(
-        &timeout,
+        timeout.get(),
         [](uv_timer_t* t) {
-          auto* core = static_cast<Core*>(t->data);
-          ares_process_fd(core->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-          core->update_timeout();
+          Core& core = Timer::context(t);
+          ares_process_fd(core.channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+          core.update_timeout();
         },
         ms, 0);
   }
@@ -68,28 +62,27 @@ struct Resolver::Core {
     auto* core = static_cast<Core*>(data);
     const auto it = core->polls.find(fd);
     if (!readable && !writable) {
-      if (it != core->polls.end()) {
-        core->close_handle(reinterpret_cast<uv_handle_t*>(&it->second->handle));
-        core->polls.erase(it);
-      }
+      if (it != core->polls.end()) core->polls.erase(it);
       return;
     }
-    Poll* p = it != core->polls.end() ? it->second : nullptr;
+    Poll* p = it != core->polls.end() ? it->second.get() : nullptr;
     if (!p) {
-      p = new Poll{.handle = {}, .fd = fd};
-      if (uv_poll_init_socket(core->loop, &p->handle, fd) != 0) {
-        delete p;  // c-ares times the query out
-        return;
-      }
-      core->init_handle(reinterpret_cast<uv_handle_t*>(&p->handle));
-      core->polls.emplace(fd, p);
+      auto poll = std::make_unique<Poll>();
+      poll->core = core;
+      poll->fd = fd;
+      if (poll->handle.init(core->loop, *poll, uv_poll_init_socket, fd) != 0)
+        return;  // c-ares times the query out
+      p = core->polls.emplace(fd, std::move(poll)).first->second.get();
     }
-    uv_poll_start(&p->handle, (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0), on_poll);
+    uv_poll_start(p->handle.get(), (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0),
+                  on_poll);
   }
 
   static void on_poll(uv_poll_t* h, int status, int events) {
-    auto* core = static_cast<Core*>(h->data);
-    const ares_socket_t fd = reinterpret_cast<Poll*>(h)->fd;
+    // Copied: c-ares may stop watching the socket, which frees the Poll.
+    const Poll& poll = Poll::Handle::context(h);
+    Core* core = poll.core;
+    const ares_socket_t fd = poll.fd;
     // On an error c-ares reads or writes the socket and learns what it is.
     const bool all = status < 0;
     ares_process_fd(core->channel, all || (events & UV_READABLE) ? fd : ARES_SOCKET_BAD,
@@ -100,9 +93,9 @@ struct Resolver::Core {
   void deliver_later(ResolveCallback done, Result<Resolution, std::string> result) {
     ready.push_back(Ready{std::move(done), std::move(result)});
     uv_timer_start(
-        &deliver,
+        deliver.get(),
         [](uv_timer_t* t) {
-          auto* core = static_cast<Core*>(t->data);
+          Core* core = &Timer::context(t);
           std::vector<Ready> batch = std::move(core->ready);
           core->ready.clear();
           for (Ready& r : batch) {
@@ -150,10 +143,8 @@ Result<Resolution, std::string> resolution(const std::string& host, int status,
 
 Resolver::Resolver(uv_loop_t* loop, const ResolverOptions& options) : core_(new Core) {
   core_->loop = loop;
-  uv_timer_init(loop, &core_->timeout);
-  core_->init_handle(reinterpret_cast<uv_handle_t*>(&core_->timeout));
-  uv_timer_init(loop, &core_->deliver);
-  core_->init_handle(reinterpret_cast<uv_handle_t*>(&core_->deliver));
+  core_->timeout.init(loop, *core_, uv_timer_init);
+  core_->deliver.init(loop, *core_, uv_timer_init);
   static const int library = ares_library_init(ARES_LIB_INIT_ALL);
   if (library != ARES_SUCCESS) {
     core_->init_error = ares_strerror(library);
@@ -176,12 +167,10 @@ Resolver::~Resolver() {
   core_->destroyed = true;
   // Lookups end with ARES_EDESTRUCTION, their sockets are closed.
   if (core_->channel) ares_destroy(core_->channel);
-  for (auto& [fd, poll] : core_->polls)
-    core_->close_handle(reinterpret_cast<uv_handle_t*>(&poll->handle));
   core_->polls.clear();
   core_->ready.clear();
-  core_->close_handle(reinterpret_cast<uv_handle_t*>(&core_->timeout));
-  core_->close_handle(reinterpret_cast<uv_handle_t*>(&core_->deliver));
+  core_->timeout.close();
+  core_->deliver.close([](Core& core) { delete &core; });
 }
 
 void Resolver::resolve(const std::string& host, ResolveCallback done) {

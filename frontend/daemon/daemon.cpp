@@ -19,6 +19,7 @@
 #include "frontend/operator/operator_actions.hpp"
 #include "frontend/operator/operator_overrides.hpp"
 #include "frontend/os/privileges.hpp"
+#include "frontend/os/uv_handle.hpp"
 #include "frontend/packet/blocking_udp_worker.hpp"
 #include "frontend/packet/dns_handler.hpp"
 #include "frontend/packet/dns_tcp_server.hpp"
@@ -157,29 +158,24 @@ class Daemon {
       log(LogLevel::Error, "health", "cannot start", {{"error", started.error()}});
       return 1;
     }
-    loop->data = this;
-    uv_signal_init(loop, &sighup_);
-    uv_signal_init(loop, &sigterm_);
-    uv_signal_init(loop, &sigint_);
-    uv_timer_init(loop, &stats_timer_);
+    for (Signal* s : {&sighup_, &sigterm_, &sigint_}) s->init(loop, *this, uv_signal_init);
+    stats_timer_.init(loop, *this, uv_timer_init);
     uv_signal_start(
-        &sighup_, [](uv_signal_t* s, int) { self(s)->reload(); }, SIGHUP);
+        sighup_.get(), [](uv_signal_t* s, int) { Signal::context(s).reload(); }, SIGHUP);
     uv_signal_start(
-        &sigterm_, [](uv_signal_t* s, int) { self(s)->stop(); }, SIGTERM);
+        sigterm_.get(), [](uv_signal_t* s, int) { Signal::context(s).stop(); }, SIGTERM);
     uv_signal_start(
-        &sigint_, [](uv_signal_t* s, int) { self(s)->stop(); }, SIGINT);
+        sigint_.get(), [](uv_signal_t* s, int) { Signal::context(s).stop(); }, SIGINT);
     uv_timer_start(
-        &stats_timer_, [](uv_timer_t* t) { self(t)->log_stats(); }, 60'000, 60'000);
+        stats_timer_.get(), [](uv_timer_t* t) { Timer::context(t).log_stats(); }, 60'000, 60'000);
     uv_run(loop, UV_RUN_DEFAULT);
     uv_loop_close(loop);
     return 0;
   }
 
  private:
-  template <class Handle>
-  static Daemon* self(Handle* h) {
-    return static_cast<Daemon*>(h->loop->data);
-  }
+  using Signal = UvHandle<uv_signal_t, Daemon>;
+  using Timer = UvHandle<uv_timer_t, Daemon>;
 
   void reload() {
     if (path_.empty()) {
@@ -261,10 +257,8 @@ class Daemon {
     if (dns_tcp_) dns_tcp_->close();
     monitor_.stop();
     log_stats();
-    for (uv_handle_t* h :
-         {reinterpret_cast<uv_handle_t*>(&sighup_), reinterpret_cast<uv_handle_t*>(&sigterm_),
-          reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&stats_timer_)})
-      uv_close(h, nullptr);
+    for (Signal* s : {&sighup_, &sigterm_, &sigint_}) s->close();
+    stats_timer_.close();
   }
 
   std::vector<IkeCounters> ike_counters() const {
@@ -323,8 +317,8 @@ class Daemon {
   // After the handlers: destroyed first.
   std::vector<std::unique_ptr<UdpWorker>> workers_;              // IKE, one per loop
   std::vector<std::unique_ptr<BlockingUdpWorker>> dns_workers_;  // one per DNS UDP socket
-  uv_signal_t sighup_{}, sigterm_{}, sigint_{};
-  uv_timer_t stats_timer_{};
+  Signal sighup_, sigterm_, sigint_;
+  Timer stats_timer_;
 };
 
 }  // namespace

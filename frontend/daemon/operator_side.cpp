@@ -19,10 +19,9 @@ std::uint64_t redirects(const Totals& t) {
 }  // namespace
 
 OperatorSide::OperatorSide(uv_loop_t* loop, Parts parts)
-    : loop_(loop), parts_(std::move(parts)), sampler_(loop), wakeup_(new uv_async_t) {
-  uv_async_init(loop_, wakeup_,
-                [](uv_async_t* a) { static_cast<OperatorSide*>(a->data)->run_pending(); });
-  wakeup_->data = this;
+    : loop_(loop), parts_(std::move(parts)), sampler_(loop) {
+  wakeup_.init(loop_, *this, uv_async_init,
+               [](uv_async_t* a) { Wakeup::context(a).run_pending(); });
 }
 
 OperatorSide::~OperatorSide() {
@@ -58,11 +57,7 @@ void OperatorSide::stop() {
   if (server_) server_->stop();
   server_.reset();
   sampler_.stop();
-  if (wakeup_) {
-    uv_close(reinterpret_cast<uv_handle_t*>(wakeup_),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_async_t*>(h); });
-    wakeup_ = nullptr;
-  }
+  wakeup_.close();
 }
 
 Published OperatorSide::current() const {
@@ -163,7 +158,7 @@ ActionOutcome OperatorSide::act(const OperatorAction& action) {
     if (closing_) return {false, 503, "shutting down"};
     pending_.push_back({action, {}});
     outcome = pending_.back().outcome.get_future();
-    uv_async_send(wakeup_);
+    uv_async_send(wakeup_.get());
   }
   if (outcome.wait_for(kActionTimeout) != std::future_status::ready)
     return {false, 503, "the main loop did not answer in time"};

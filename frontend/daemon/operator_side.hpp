@@ -19,6 +19,7 @@
 #include "frontend/http/http_server.hpp"
 #include "frontend/log/event_log.hpp"
 #include "frontend/operator/control_plane.hpp"
+#include "frontend/os/uv_handle.hpp"
 #include "frontend/os/uv_timer.hpp"
 #include "frontend/packet/ike_handler.hpp"
 
@@ -55,6 +56,7 @@ class OperatorSide final : public ControlPlane {
   std::chrono::system_clock::time_point started() const override { return started_; }
 
  private:
+  using Wakeup = UvHandle<uv_async_t, OperatorSide>;
   struct Pending {
     OperatorAction action;
     std::promise<ActionOutcome> outcome;
@@ -66,7 +68,7 @@ class OperatorSide final : public ControlPlane {
   Parts parts_;
   std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
   UvTimer sampler_;
-  uv_async_t* wakeup_ = nullptr;  // freed by the loop once closed
+  Wakeup wakeup_;  // runs the pending actions on the loop
 
   mutable std::mutex rates_mutex_;
   std::deque<RatePoint> rates_;

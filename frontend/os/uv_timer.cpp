@@ -12,32 +12,24 @@ std::uint64_t to_ms(Duration d) {
 
 }  // namespace
 
-UvTimer::UvTimer(uv_loop_t* loop) : handle_(new Handle) {
-  uv_timer_init(loop, &handle_->timer);
-  handle_->timer.data = handle_;
-}
-
-UvTimer::~UvTimer() {
-  uv_timer_stop(&handle_->timer);
-  handle_->fire = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t*>(&handle_->timer),
-           [](uv_handle_t* h) { delete static_cast<Handle*>(h->data); });
+UvTimer::UvTimer(uv_loop_t* loop) {
+  timer_.init(loop, *this, uv_timer_init);
 }
 
 void UvTimer::start(Duration delay, std::function<void()> fire, Duration repeat) {
-  handle_->fire = std::move(fire);
+  fire_ = std::move(fire);
   uv_timer_start(
-      &handle_->timer,
+      timer_.get(),
       [](uv_timer_t* t) {
         // Copy first: the callback may restart or destroy this timer.
-        auto callback = static_cast<Handle*>(t->data)->fire;
+        auto callback = Handle::context(t).fire_;
         if (callback) callback();
       },
       to_ms(delay), to_ms(repeat));
 }
 
 void UvTimer::stop() {
-  uv_timer_stop(&handle_->timer);
+  uv_timer_stop(timer_.get());
 }
 
 }  // namespace ikesteer::frontend

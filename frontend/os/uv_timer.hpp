@@ -7,13 +7,13 @@
 #include <functional>
 
 #include "common/clock.hpp"
+#include "frontend/os/uv_handle.hpp"
 
 namespace ikesteer::frontend {
 
 class UvTimer {
  public:
   explicit UvTimer(uv_loop_t* loop);
-  ~UvTimer();
   UvTimer(const UvTimer&) = delete;
   UvTimer& operator=(const UvTimer&) = delete;
 
@@ -22,11 +22,10 @@ class UvTimer {
   void stop();
 
  private:
-  struct Handle {
-    uv_timer_t timer{};
-    std::function<void()> fire;
-  };
-  Handle* handle_;
+  using Handle = UvHandle<uv_timer_t, UvTimer>;
+
+  Handle timer_;
+  std::function<void()> fire_;
 };
 
 }  // namespace ikesteer::frontend

@@ -16,15 +16,17 @@ constexpr std::size_t kMaxPendingWrites = 64;
 
 }  // namespace
 
+// Freed once its socket has closed: writes still pending call back (cancelled) while it closes.
 struct DnsTcpServer::Connection {
-  uv_tcp_t handle{};
-  uv_timer_t idle{};
+  using Socket = UvHandle<uv_tcp_t, Connection>;
+  using Timer = UvHandle<uv_timer_t, Connection>;
+  Socket socket;
+  Timer idle;
   DnsTcpServer* server = nullptr;
   IpAddress peer;
   std::vector<std::byte> in;  // received bytes not yet answered
   std::size_t pending_writes = 0;
   std::size_t pending_bytes = 0;
-  int open_handles = 2;  // handle + idle timer; freed when both are closed
   bool closing = false;
 };
 
@@ -46,17 +48,13 @@ Result<void, std::string> DnsTcpServer::listen(const std::vector<IpAddress>& add
                                                std::uint16_t port) {
   for (const IpAddress& a : addresses) {
     const SocketAddress sa = SocketAddress::from(a, port);
-    auto l = std::make_unique<Listener>();
-    l->server = this;
-    uv_tcp_init(loop_, &l->handle);
-    l->handle.data = l.get();
-    int rc = uv_tcp_bind(&l->handle, sa.get(), a.is_v4() ? 0 : UV_TCP_IPV6ONLY);
+    Listener& l = listeners_.emplace_back();
+    int rc = l.init(loop_, *this, uv_tcp_init);
+    if (rc == 0) rc = uv_tcp_bind(l.get(), sa.get(), a.is_v4() ? 0 : UV_TCP_IPV6ONLY);
     if (rc == 0)
-      rc = uv_listen(reinterpret_cast<uv_stream_t*>(&l->handle), 128,
-                     [](uv_stream_t* s, int status) {
-                       if (status == 0) static_cast<Listener*>(s->data)->server->on_connection(s);
-                     });
-    listeners_.push_back(std::move(l));
+      rc = uv_listen(l.get<uv_stream_t>(), 128, [](uv_stream_t* s, int status) {
+        if (status == 0) Listener::context(s).on_connection(s);
+      });
     if (rc != 0) return fail(sa.to_string() + ": tcp listen: " + uv_strerror(rc));
   }
   return {};
@@ -65,9 +63,6 @@ Result<void, std::string> DnsTcpServer::listen(const std::vector<IpAddress>& add
 void DnsTcpServer::close() {
   if (closed_) return;
   closed_ = true;
-  for (auto& l : listeners_)
-    uv_close(reinterpret_cast<uv_handle_t*>(&l.release()->handle),
-             [](uv_handle_t* h) { delete static_cast<Listener*>(h->data); });
   listeners_.clear();
   for (Connection* c : std::vector<Connection*>(connections_)) close_connection(*c);
 }
@@ -79,37 +74,35 @@ DnsCounters DnsTcpServer::counters() const {
 void DnsTcpServer::on_connection(uv_stream_t* listener) {
   auto* c = new Connection;
   c->server = this;
-  uv_tcp_init(loop_, &c->handle);
-  uv_timer_init(loop_, &c->idle);
-  c->handle.data = c;
-  c->idle.data = c;
+  c->socket.init(loop_, *c, uv_tcp_init);
+  c->idle.init(loop_, *c, uv_timer_init);
   connections_.push_back(c);
-  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&c->handle)) != 0 ||
+  if (uv_accept(listener, c->socket.get<uv_stream_t>()) != 0 ||
       connections_.size() > answerer_.config().dns.tcp_max_connections) {
     close_connection(*c);  // over the cap: the client sees the connection close at once
     return;
   }
   SocketAddress peer;
   int length = sizeof peer.storage;
-  uv_tcp_getpeername(&c->handle, peer.get(), &length);
+  uv_tcp_getpeername(c->socket.get(), peer.get(), &length);
   c->peer = peer.address();
   const auto idle_ms = std::uint64_t{answerer_.config().dns.tcp_idle_timeout} * 1000;
   uv_timer_start(
-      &c->idle,
+      c->idle.get(),
       [](uv_timer_t* t) {
-        auto* conn = static_cast<Connection*>(t->data);
-        conn->server->close_connection(*conn);
+        Connection& conn = Connection::Timer::context(t);
+        conn.server->close_connection(conn);
       },
       idle_ms, 0);
   uv_read_start(
-      reinterpret_cast<uv_stream_t*>(&c->handle),
+      c->socket.get<uv_stream_t>(),
       [](uv_handle_t*, std::size_t suggested, uv_buf_t* buf) {
         buf->base = new char[suggested];
         buf->len = suggested;
       },
       [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
-        auto* conn = static_cast<Connection*>(s->data);
-        conn->server->on_read(*conn, n, buf);
+        Connection& conn = Connection::Socket::context(s);
+        conn.server->on_read(conn, n, buf);
         delete[] buf->base;
       });
 }
@@ -126,7 +119,7 @@ void DnsTcpServer::on_read(Connection& c, ssize_t n, const uv_buf_t* buf) {
     close_connection(c);
     return;
   }
-  uv_timer_again(&c.idle);
+  uv_timer_again(c.idle.get());
   answer_frames(c);
 }
 
@@ -159,15 +152,14 @@ void DnsTcpServer::answer_frames(Connection& c) {
     const uv_buf_t out = uv_buf_init(reinterpret_cast<char*>(w->bytes.data()),
                                      static_cast<unsigned>(w->bytes.size()));
     w->request.data = w;
-    uv_write(&w->request, reinterpret_cast<uv_stream_t*>(&c.handle), &out, 1,
-             [](uv_write_t* r, int status) {
-               auto* done = static_cast<Write*>(r->data);
-               Connection& conn = *done->connection;
-               --conn.pending_writes;
-               conn.pending_bytes -= done->bytes.size();
-               delete done;
-               if (status != 0) conn.server->close_connection(conn);
-             });
+    uv_write(&w->request, c.socket.get<uv_stream_t>(), &out, 1, [](uv_write_t* r, int status) {
+      auto* done = static_cast<Write*>(r->data);
+      Connection& conn = *done->connection;
+      --conn.pending_writes;
+      conn.pending_bytes -= done->bytes.size();
+      delete done;
+      if (status != 0) conn.server->close_connection(conn);
+    });
   }
   c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(at));
 }
@@ -176,12 +168,8 @@ void DnsTcpServer::close_connection(Connection& c) {
   if (c.closing) return;
   c.closing = true;
   connections_.erase(std::find(connections_.begin(), connections_.end(), &c));
-  auto on_closed = [](uv_handle_t* h) {
-    auto* conn = static_cast<Connection*>(h->data);
-    if (--conn->open_handles == 0) delete conn;
-  };
-  uv_close(reinterpret_cast<uv_handle_t*>(&c.idle), on_closed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&c.handle), on_closed);
+  c.idle.close();
+  c.socket.close([](Connection& conn) { delete &conn; });
 }
 
 }  // namespace ikesteer::frontend

@@ -5,7 +5,6 @@
 
 #include <uv.h>
 
-#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -13,6 +12,7 @@
 #include "common/result.hpp"
 #include "dns/authority.hpp"
 #include "frontend/cluster/shared_state.hpp"
+#include "frontend/os/uv_handle.hpp"
 #include "frontend/packet/dns_handler.hpp"
 
 namespace ikesteer::frontend {
@@ -33,10 +33,7 @@ class DnsTcpServer {
   struct Connection;  // one client; defined in the .cpp
 
  private:
-  struct Listener {
-    uv_tcp_t handle;
-    DnsTcpServer* server;
-  };
+  using Listener = UvHandle<uv_tcp_t, DnsTcpServer>;
 
   void on_connection(uv_stream_t* listener);
   void on_read(Connection& c, ssize_t n, const uv_buf_t* buf);
@@ -45,8 +42,8 @@ class DnsTcpServer {
 
   uv_loop_t* loop_;
   DnsAnswerer answerer_;
-  std::vector<std::unique_ptr<Listener>> listeners_;
-  std::vector<Connection*> connections_;  // owned: freed in their close callbacks
+  std::vector<Listener> listeners_;
+  std::vector<Connection*> connections_;  // owned: each frees itself once its socket has closed
   bool closed_ = false;
 };
 

@@ -16,7 +16,8 @@ constexpr MetricFamily kIkeDrops{"ikesteer_ike_drops_total", "IKE datagrams drop
                                  "reason"};
 constexpr MetricFamily kIkeSendErrors{
     "ikesteer_udp_send_errors_total",
-    "UDP replies the kernel refused to send (full queue, unreachable)."};
+    "IKE replies the kernel refused to send (full queue, unreachable); DNS ones are "
+    "ikesteer_dns_send_errors_total."};
 
 constexpr Counter<IkeTotals> kIke[] = {
     {.field = field<&IkeTotals::responder, &ResponderCounters::received>(),

@@ -15,10 +15,10 @@ namespace {
 using Kind = OperatorAction::Kind;
 
 std::vector<MemberConfig> members() {
-  MemberConfig m1, m2;
-  m1.name = "m1";
-  m2.name = "m2";
-  return {m1, m2};
+  std::vector<MemberConfig> list(2);
+  list[0].name = "m1";
+  list[1].name = "m2";
+  return list;
 }
 
 // Overrides held in memory, with m2 drained already.

@@ -49,6 +49,9 @@ Section& Section::add_section(std::string name) {
   return append(elements, Element::Kind::Section, std::move(name)).section;
 }
 
-bool Section::operator==(const Section&) const = default;
+// Written out: clang 14 crashes on a defaulted comparison of this recursive type.
+bool Section::operator==(const Section& other) const {
+  return elements == other.elements;
+}
 
 }  // namespace ikesteer::vici

@@ -37,7 +37,7 @@ struct Element {
   std::string name;                // key, list name or section name
   std::string value;               // Kind::Value
   std::vector<std::string> items;  // Kind::List
-  Section section{};               // Kind::Section
+  Section section;                 // Kind::Section
   bool operator==(const Element&) const = default;
 };
 

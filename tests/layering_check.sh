@@ -3,6 +3,8 @@
 # - common/ includes only itself; redirect/, dns/ and health/ include only themselves and
 #   common/ (they never include each other), and of library headers only the C++ standard
 #   library, OpenSSL, <arpa/inet.h> and <endian.h>;
+# - agent/vici/ includes only itself and common/, and of library headers only the C++
+#   standard library;
 # - the folders of frontend/ are layered, each including only the folders before it:
 #     os, log  <  config  <  actions  <  probes  <  cluster  <  packet  <  operator  <  http
 #     <  daemon
@@ -26,6 +28,14 @@ for module in common redirect dns health; do
       complain "$file includes a library header ($line)"
   done < <(grep -Hn '#include <' "$module"/*.?pp || true)
 done
+
+while IFS=: read -r file _ line; do
+  [[ $line =~ \#include\ \"(agent/vici|common)/ ]] ||
+    complain "$file includes a folder other than agent/vici/ and common/ ($line)"
+done < <(grep -Hn '#include "' agent/vici/*.?pp || true)
+while IFS=: read -r file _ line; do
+  [[ $line =~ \<[a-z_]+\> ]] || complain "$file includes a library header ($line)"
+done < <(grep -Hn '#include <' agent/vici/*.?pp || true)
 
 layers=(os log config actions probes cluster packet operator http daemon)
 rank_of() {

@@ -3,8 +3,11 @@
 # - common/ includes only itself; redirect/, dns/ and health/ include only themselves and
 #   common/ (they never include each other), and of library headers only the C++ standard
 #   library, OpenSSL, <arpa/inet.h> and <endian.h>;
-# - agent/vici/ includes only itself and common/, and of library headers only the C++
-#   standard library;
+# - agent/ is layered too: agent/vici/ (pure) < agent/*.hpp (backend-neutral types) <
+#   agent/strongswan/ < agent/main.cpp. agent/vici/ includes only itself and common/, and of
+#   library headers only the C++ standard library; agent/*.hpp only common/ and the standard
+#   library; agent/strongswan/ only itself, agent/vici/, agent/*.hpp and common/; main.cpp
+#   only agent/ and common/. Nothing in agent/ includes frontend/ (the agent runs on members).
 # - the folders of frontend/ are layered, each including only the folders before it:
 #     os, log  <  config  <  actions  <  probes  <  cluster  <  packet  <  operator  <  http
 #     <  daemon
@@ -36,6 +39,25 @@ done < <(grep -Hn '#include "' agent/vici/*.?pp || true)
 while IFS=: read -r file _ line; do
   [[ $line =~ \<[a-z_]+\> ]] || complain "$file includes a library header ($line)"
 done < <(grep -Hn '#include <' agent/vici/*.?pp || true)
+
+while IFS=: read -r file _ line; do
+  [[ $line =~ \#include\ \"common/ ]] || complain "$file includes more than common/ ($line)"
+done < <(grep -Hn '#include "' agent/*.hpp || true)
+while IFS=: read -r file _ line; do
+  [[ $line =~ \<[a-z_]+\> ]] || complain "$file includes a library header ($line)"
+done < <(grep -Hn '#include <' agent/*.hpp || true)
+while IFS=: read -r file _ line; do
+  [[ $line =~ \#include\ \"((agent/strongswan|agent/vici|common)/|agent/[a-z_]+\.hpp\") ]] ||
+    complain "$file includes a folder other than agent/vici/, agent/ and common/ ($line)"
+done < <(grep -Hn '#include "' agent/strongswan/*.?pp || true)
+while IFS=: read -r file _ line; do
+  [[ $line =~ \#include\ \"(agent|common)/ ]] ||
+    complain "$file includes a folder other than agent/ and common/ ($line)"
+done < <(grep -Hn '#include "' agent/*.cpp || true)
+for dir in agent/*/; do
+  [[ $dir == agent/vici/ || $dir == agent/strongswan/ ]] ||
+    complain "$dir is not in agent/'s layers"
+done
 
 layers=(os log config actions probes cluster packet operator http daemon)
 rank_of() {

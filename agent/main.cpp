@@ -1,0 +1,150 @@
+// ikesteer-agent: the member side of ikesteer. This step: list the member's established IKE
+// SAs from the local strongSwan charon (VICI) and move one of them to another member.
+//   ikesteer-agent sessions [--vici unix:///path/charon.vici] [--json]
+//   ikesteer-agent move --session ID --gateway ADDRESS [--vici ...]
+// Exit status: 0 done; 1 charon could not be asked, or refused (move: unless charon reports
+// success with at least one match).
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "agent/session.hpp"
+#include "agent/strongswan/charon_client.hpp"
+
+namespace {
+
+using namespace ikesteer::agent;
+using strongswan::CharonClient;
+using strongswan::CharonOptions;
+
+void error(const std::string& message) {
+  std::fprintf(stderr, "ikesteer-agent: %s\n", message.c_str());
+}
+
+// A value for a key=value line: quoted, with escapes, when it holds anything but printable
+// ASCII other than space, quote, backslash and '=' (identities may be DNs with spaces).
+std::string field(std::string_view v) {
+  bool plain = !v.empty();
+  for (const char c : v) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == '"' || c == '\\' || c == '=') plain = false;
+  }
+  if (plain) return std::string(v);
+  std::string out = "\"";
+  for (const char c : v) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u >= 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out + '"';
+}
+
+std::string session_line(const Session& s) {
+  std::string line = "id=" + field(s.id) + " name=" + field(s.name) +
+                     " peer=" + s.peer_address.to_string() + " identity=" + field(s.peer_id);
+  if (!s.peer_eap_id.empty()) line += " eap-identity=" + field(s.peer_eap_id);
+  line += " established=" + std::to_string(s.established_seconds) + "s";
+  line += " child-sas=" + std::to_string(s.child_sas);
+  return line;
+}
+
+nlohmann::json session_json(const Session& s) {
+  nlohmann::json j = {{"id", s.id},
+                      {"name", s.name},
+                      {"peer_address", s.peer_address.to_string()},
+                      {"peer_id", s.peer_id}};
+  if (!s.peer_eap_id.empty()) j["peer_eap_id"] = s.peer_eap_id;
+  j["established_seconds"] = s.established_seconds;
+  j["child_sas"] = s.child_sas;
+  return j;
+}
+
+int list_sessions(const CharonOptions& options, bool json) {
+  const auto listed = CharonClient(options).list_sessions();
+  if (!listed) {
+    error("cannot list IKE SAs: " + listed.error());
+    return 1;
+  }
+  for (const std::string& problem : listed->malformed) error("ignored " + problem);
+  if (json) {
+    nlohmann::json out = {{"sessions", nlohmann::json::array()},
+                          {"skipped", listed->skipped},
+                          {"malformed", listed->malformed}};
+    for (const Session& s : listed->sessions) out["sessions"].push_back(session_json(s));
+    // Identities are octet strings: never throw on one that is not UTF-8.
+    std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else {
+    for (const Session& s : listed->sessions) std::printf("%s\n", session_line(s).c_str());
+  }
+  return 0;
+}
+
+int move_session(const CharonOptions& options, const std::string& id, const std::string& gateway) {
+  const auto reply = CharonClient(options).redirect(id, gateway);
+  if (!reply) {
+    error("cannot move session " + id + ": " + reply.error());
+    return 1;
+  }
+  const std::string matches = " (matches=" + std::to_string(reply->matches) + ")";
+  if (!reply->success || reply->matches == 0) {
+    error("charon refused to redirect session " + id + ": " +
+          (reply->errmsg.empty() ? std::string("no reason given") : reply->errmsg) + matches);
+    return 1;
+  }
+  // charon answers once it has queued the REDIRECT; the client moves after that.
+  std::printf("session %s: charon redirects it to %s%s\n", id.c_str(), gateway.c_str(),
+              matches.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app(
+      "ikesteer-agent: the member side of ikesteer. Lists this member's established IKE SAs "
+      "from strongSwan's charon over VICI, and moves one to another member with an RFC 5685 "
+      "redirect. (The daemon that reports to ikesteer and takes its commands is not built "
+      "yet.)");
+  app.require_subcommand(1);
+  CharonOptions options;
+  std::int64_t timeout_ms = options.timeout.count();
+  const auto add_charon_options = [&](CLI::App* command) {
+    command->add_option("--vici", options.vici_uri, "charon's VICI socket (unix://PATH)")
+        ->capture_default_str();
+    command->add_option("--timeout-ms", timeout_ms, "bound on the whole exchange with charon")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{600000}))
+        ->capture_default_str();
+  };
+
+  bool json = false;
+  CLI::App* sessions =
+      app.add_subcommand("sessions", "list the established IKE SAs (IKEv2) charon holds");
+  add_charon_options(sessions);
+  sessions->add_flag("--json", json, "print JSON instead of one key=value line per session");
+
+  std::string id;
+  std::string gateway;
+  CLI::App* move = app.add_subcommand(
+      "move", "ask charon to redirect one IKE SA to another gateway (exit 0 when it does)");
+  add_charon_options(move);
+  move->add_option("--session", id, "the session's id, as `sessions` prints it")->required();
+  move->add_option("--gateway", gateway, "where the client goes: an IP address or a DNS name")
+      ->required();
+
+  CLI11_PARSE(app, argc, argv);
+  options.timeout = std::chrono::milliseconds(timeout_ms);
+  if (*sessions) return list_sessions(options, json);
+  return move_session(options, id, gateway);
+}

@@ -1,0 +1,132 @@
+#include "agent/strongswan/charon_client.hpp"
+
+#include <charconv>
+#include <cstddef>
+#include <utility>
+
+#include "agent/vici/commands.hpp"
+#include "common/ip_address.hpp"
+
+namespace ikesteer::agent::strongswan {
+namespace {
+
+// More list-sa events than any member holds IKE SAs; a bound on what one call keeps.
+constexpr std::size_t kMaxListedSas = 1 << 20;
+
+std::string packet_type_name(vici::PacketType t) {
+  switch (t) {
+    case vici::PacketType::CmdRequest:
+      return "CMD_REQUEST";
+    case vici::PacketType::CmdResponse:
+      return "CMD_RESPONSE";
+    case vici::PacketType::CmdUnknown:
+      return "CMD_UNKNOWN";
+    case vici::PacketType::EventRegister:
+      return "EVENT_REGISTER";
+    case vici::PacketType::EventUnregister:
+      return "EVENT_UNREGISTER";
+    case vici::PacketType::EventConfirm:
+      return "EVENT_CONFIRM";
+    case vici::PacketType::EventUnknown:
+      return "EVENT_UNKNOWN";
+    case vici::PacketType::Event:
+      return "EVENT";
+  }
+  return "?";
+}
+
+Failure<std::string> unexpected(const vici::Packet& p, std::string_view waiting_for) {
+  return fail("charon sent " + packet_type_name(p.type) + " while we waited for " +
+              std::string(waiting_for));
+}
+
+bool is_dns_label(std::string_view label) {
+  if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
+    return false;
+  for (const char c : label)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+bool is_gateway(std::string_view text) {
+  if (IpAddress::parse(text)) return true;
+  if (text.empty() || text.size() > 253) return false;
+  for (std::size_t start = 0;;) {
+    const std::size_t dot = text.find('.', start);
+    if (!is_dns_label(text.substr(start, dot - start))) return false;
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
+
+Result<ViciConnection, std::string> CharonClient::connect() const {
+  return ViciConnection::open(options_.vici_uri, ViciConnection::Clock::now() + options_.timeout);
+}
+
+// list-sas streams one list-sa event per IKE SA to a connection registered for list-sa, then
+// answers with an empty CMD_RESPONSE.
+Result<ListedSas, std::string> CharonClient::list_sessions() const {
+  auto connection = connect();
+  if (!connection) return fail(connection.error());
+  ViciConnection& vici = *connection;
+
+  if (auto sent = vici.send(vici::event_register(std::string(vici::kListSaEvent))); !sent)
+    return fail(sent.error());
+  auto confirm = vici.receive();
+  if (!confirm) return fail(confirm.error());
+  if (confirm->type == vici::PacketType::EventUnknown)
+    return fail(std::string("charon does not know the list-sa event"));
+  if (confirm->type != vici::PacketType::EventConfirm)
+    return unexpected(*confirm, "the confirmation of list-sa");
+
+  if (auto sent = vici.send(vici::list_sas_request()); !sent) return fail(sent.error());
+  ListedSas listed;
+  for (std::size_t events = 0;; ++events) {
+    auto packet = vici.receive();
+    if (!packet) return fail(packet.error());
+    if (packet->type == vici::PacketType::CmdResponse) return listed;
+    if (packet->type == vici::PacketType::CmdUnknown)
+      return fail(std::string("charon does not know the list-sas command"));
+    if (packet->type != vici::PacketType::Event || packet->name != vici::kListSaEvent)
+      return unexpected(*packet, "list-sa events");
+    if (events == kMaxListedSas)
+      return fail("charon listed more than " + std::to_string(kMaxListedSas) + " IKE SAs");
+    read_list_sa_event(packet->message, listed);
+  }
+}
+
+Result<RedirectReply, std::string> CharonClient::redirect(std::string_view session_id,
+                                                          std::string_view gateway) const {
+  // charon reads a bad ike-id as 0, "any IKE SA": never send one.
+  if (!is_ike_sa_id(session_id))
+    return fail("'" + std::string(session_id) + "' is not a charon IKE SA id (1 to 2147483647)");
+  if (!is_gateway(gateway))
+    return fail("gateway '" + std::string(gateway) + "' is not an IP address or a DNS name");
+  auto connection = connect();
+  if (!connection) return fail(connection.error());
+  ViciConnection& vici = *connection;
+
+  vici::RedirectRequest request;
+  request.ike_id = session_id;  // the one selector: exactly this IKE SA
+  request.gateway = gateway;
+  if (auto sent = vici.send(vici::redirect_request(request)); !sent) return fail(sent.error());
+  auto response = vici.receive();
+  if (!response) return fail(response.error());
+  if (response->type == vici::PacketType::CmdUnknown)
+    return fail(std::string("charon does not know the redirect command"));
+  if (response->type != vici::PacketType::CmdResponse)
+    return unexpected(*response, "the answer to redirect");
+
+  const vici::CommandReply reply = vici::read_command_reply(response->message);
+  RedirectReply out{.success = reply.success, .errmsg = reply.errmsg};
+  const std::string_view matches = response->message.value("matches").value_or("");
+  const auto [end, ec] =
+      std::from_chars(matches.data(), matches.data() + matches.size(), out.matches);
+  if (ec != std::errc{} || end != matches.data() + matches.size()) out.matches = 0;
+  return out;
+}
+
+}  // namespace ikesteer::agent::strongswan

@@ -1,0 +1,49 @@
+// What the agent asks the local charon over VICI: its established IKE SAs, and to redirect
+// one of them to another member (RFC 5685 REDIRECT in an INFORMATIONAL exchange; strongSwan
+// clients follow it make-before-break). Each call opens its own connection and finishes
+// within the timeout.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "agent/strongswan/list_sa.hpp"
+#include "agent/strongswan/vici_connection.hpp"
+#include "common/result.hpp"
+
+namespace ikesteer::agent::strongswan {
+
+struct CharonOptions {
+  std::string vici_uri = std::string(kDefaultViciUri);
+  std::chrono::milliseconds timeout{5000};  // for a whole call
+};
+
+// charon's answer to redirect. success means it queued the redirect of `matches` IKE SAs; the
+// client follows on its own, after the answer.
+struct RedirectReply {
+  bool success = false;
+  std::uint32_t matches = 0;
+  std::string errmsg;
+};
+
+class CharonClient {
+ public:
+  explicit CharonClient(CharonOptions options) : options_(std::move(options)) {}
+
+  Result<ListedSas, std::string> list_sessions() const;
+  // session_id: a Session::id of this charon; gateway: an IP address or a DNS name, as the
+  // client will be told (charon accepts nothing else).
+  Result<RedirectReply, std::string> redirect(std::string_view session_id,
+                                              std::string_view gateway) const;
+
+ private:
+  Result<ViciConnection, std::string> connect() const;
+  CharonOptions options_;
+};
+
+// An IP address, or a DNS name of letters, digits and hyphens (at most 253 octets).
+bool is_gateway(std::string_view text);
+
+}  // namespace ikesteer::agent::strongswan

@@ -5,6 +5,7 @@
 // Exit status: 0 done; 1 charon could not be asked, or refused (move: unless charon reports
 // success with at least one match).
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <nlohmann/json.hpp>

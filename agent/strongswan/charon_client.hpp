@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "agent/strongswan/list_sa.hpp"
 #include "agent/strongswan/vici_connection.hpp"

@@ -79,7 +79,7 @@ Result<ViciConnection, std::string> ViciConnection::open(std::string_view uri,
   if (fd < 0) return fail(errno_text("socket"));
   ViciConnection connection(fd, deadline);
   // connect() and send() block only while charon's backlog or buffer is full: bound them too.
-  const int ms = connection.remaining_ms();
+  const int ms = std::max(connection.remaining_ms(), 1);  // 0 would mean "no limit"
   const timeval limit{.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)

@@ -6,7 +6,6 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <numeric>
-#include <ranges>
 #include <set>
 #include <span>
 #include <utility>
@@ -40,14 +39,12 @@ template <class Owner>
 Json counters_object(const CounterGroup<Owner>& group, const Owner& totals) {
   Json o = Json::object();
   for (const Counter<Owner>& c : group.counters) {
-    Json* at = &o;
-    for (const auto part : std::views::split(c.json, '/'))
-      at = &(*at)[std::string(part.begin(), part.end())];
+    Json& at = o[Json::json_pointer("/" + std::string(c.json))];  // "a/b" nests
     const std::span<const std::uint64_t> values = c.field(totals);
     if (c.element)
-      for (std::size_t i = 0; i < values.size(); ++i) (*at)[std::string(c.element(i))] = values[i];
+      for (std::size_t i = 0; i < values.size(); ++i) at[std::string(c.element(i))] = values[i];
     else
-      *at = values[0];
+      at = values[0];
   }
   return o;
 }

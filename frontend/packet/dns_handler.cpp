@@ -1,6 +1,7 @@
 #include "frontend/packet/dns_handler.hpp"
 
 namespace ikesteer::frontend {
+
 dns::ResponseRateLimiter::Options rate_limit_options(const Config& config, std::uint64_t seed) {
   dns::ResponseRateLimiter::Options o;
   o.responses_per_second = config.dns.rrl_responses_per_second;

@@ -25,10 +25,6 @@ redirect::ResponderOptions responder_options(const Config& c) {
   return o;
 }
 
-}  // namespace
-
-namespace {
-
 // The loop's own selector, sharing ownership with the rest of its handover.
 std::shared_ptr<health::Selector> selector_of(const Published& p, unsigned loop) noexcept {
   const std::shared_ptr<IkeLoopHandover>& handover = (*p.ike_loops)[loop];

@@ -152,8 +152,8 @@ Result<AgentReport, AgentReject> parse_agent_report(std::span<const std::byte> d
   report.signed_part = datagram.first(mac_at);
 
   std::string_view rest = line.substr(0, mac_at);
-  if (!rest.starts_with(kAgentVersion)) return malformed;
-  rest.remove_prefix(kAgentVersion.size());
+  if (!rest.starts_with(kAgentVersion1)) return malformed;
+  rest.remove_prefix(kAgentVersion1.size());
   unsigned seen = 0;
   while (!rest.empty()) {
     if (rest.front() != ' ') return malformed;  // also "IKESTEER-AGENT/10"

@@ -5,8 +5,8 @@
 #   library, OpenSSL, <arpa/inet.h> and <endian.h>;
 # - agent/ is layered too: agent/vici/ (pure) < agent/*.hpp (backend-neutral types) <
 #   agent/strongswan/ < agent/main.cpp. agent/vici/ includes only itself and common/, and of
-#   library headers only the C++ standard library; agent/*.hpp only common/ and the standard
-#   library; agent/strongswan/ only itself, agent/vici/, agent/*.hpp and common/; main.cpp
+#   library headers only the C++ standard library; agent/*.hpp only common/, each other and the
+#   standard library; agent/strongswan/ only itself, agent/vici/, agent/*.hpp and common/; main.cpp
 #   only agent/ and common/. Nothing in agent/ includes frontend/ (the agent runs on members).
 # - the folders of frontend/ are layered, each including only the folders before it:
 #     os, log  <  config  <  actions  <  probes  <  cluster  <  packet  <  operator  <  http
@@ -41,7 +41,8 @@ while IFS=: read -r file _ line; do
 done < <(grep -Hn '#include <' agent/vici/*.?pp || true)
 
 while IFS=: read -r file _ line; do
-  [[ $line =~ \#include\ \"common/ ]] || complain "$file includes more than common/ ($line)"
+  [[ $line =~ \#include\ \"(common/|agent/[a-z_]+\.hpp\") ]] ||
+    complain "$file includes more than common/ and agent/*.hpp ($line)"
 done < <(grep -Hn '#include "' agent/*.hpp || true)
 while IFS=: read -r file _ line; do
   [[ $line =~ \<[a-z_]+\> ]] || complain "$file includes a library header ($line)"

@@ -11,7 +11,7 @@ namespace ikesteer::agent::strongswan {
 namespace {
 
 // More list-sa events than any member holds IKE SAs; a bound on what one call keeps.
-constexpr std::size_t kMaxListedSas = 1 << 20;
+constexpr std::size_t kMaxSessionList = 1 << 20;
 
 std::string packet_type_name(vici::PacketType t) {
   switch (t) {
@@ -68,7 +68,7 @@ Result<ViciConnection, std::string> CharonClient::connect() const {
 
 // list-sas streams one list-sa event per IKE SA to a connection registered for list-sa, then
 // answers with an empty CMD_RESPONSE.
-Result<ListedSas, std::string> CharonClient::list_sessions() const {
+Result<SessionList, std::string> CharonClient::list_sessions() const {
   auto connection = connect();
   if (!connection) return fail(connection.error());
   ViciConnection& vici = *connection;
@@ -83,7 +83,7 @@ Result<ListedSas, std::string> CharonClient::list_sessions() const {
     return unexpected(*confirm, "the confirmation of list-sa");
 
   if (auto sent = vici.send(vici::list_sas_request()); !sent) return fail(sent.error());
-  ListedSas listed;
+  SessionList listed;
   for (std::size_t events = 0;; ++events) {
     auto packet = vici.receive();
     if (!packet) return fail(packet.error());
@@ -92,8 +92,8 @@ Result<ListedSas, std::string> CharonClient::list_sessions() const {
       return fail(std::string("charon does not know the list-sas command"));
     if (packet->type != vici::PacketType::Event || packet->name != vici::kListSaEvent)
       return unexpected(*packet, "list-sa events");
-    if (events == kMaxListedSas)
-      return fail("charon listed more than " + std::to_string(kMaxListedSas) + " IKE SAs");
+    if (events == kMaxSessionList)
+      return fail("charon listed more than " + std::to_string(kMaxSessionList) + " IKE SAs");
     read_list_sa_event(packet->message, listed);
   }
 }

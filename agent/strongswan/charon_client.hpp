@@ -10,6 +10,7 @@
 #include <string_view>
 #include <utility>
 
+#include "agent/session_backend.hpp"
 #include "agent/strongswan/list_sa.hpp"
 #include "agent/strongswan/vici_connection.hpp"
 #include "common/result.hpp"
@@ -21,23 +22,15 @@ struct CharonOptions {
   std::chrono::milliseconds timeout{5000};  // for a whole call
 };
 
-// charon's answer to redirect. success means it queued the redirect of `matches` IKE SAs; the
-// client follows on its own, after the answer.
-struct RedirectReply {
-  bool success = false;
-  std::uint32_t matches = 0;
-  std::string errmsg;
-};
-
-class CharonClient {
+class CharonClient final : public SessionBackend {
  public:
   explicit CharonClient(CharonOptions options) : options_(std::move(options)) {}
 
-  Result<ListedSas, std::string> list_sessions() const;
+  Result<SessionList, std::string> list_sessions() const override;
   // session_id: a Session::id of this charon; gateway: an IP address or a DNS name, as the
   // client will be told (charon accepts nothing else).
   Result<RedirectReply, std::string> redirect(std::string_view session_id,
-                                              std::string_view gateway) const;
+                                              std::string_view gateway) const override;
 
  private:
   Result<ViciConnection, std::string> connect() const;

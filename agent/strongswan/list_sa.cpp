@@ -66,7 +66,7 @@ bool is_ike_sa_id(std::string_view text) noexcept {
   return value && *value >= 1 && *value <= INT32_MAX && text.front() != '0';
 }
 
-void read_list_sa_event(const vici::Section& event, ListedSas& into) {
+void read_list_sa_event(const vici::Section& event, SessionList& into) {
   for (const vici::Element& e : event.elements) {
     if (e.kind != vici::Element::Kind::Section) continue;
     auto read = read_ike_sa(e.name, e.section);

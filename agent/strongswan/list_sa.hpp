@@ -9,20 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "agent/session.hpp"
+#include "agent/session_backend.hpp"
 #include "agent/vici/message.hpp"
 
 namespace ikesteer::agent::strongswan {
 
-// What the list-sa events of one list-sas told us, accumulated event by event.
-struct ListedSas {
-  std::vector<Session> sessions;       // ESTABLISHED IKEv2 SAs: the ones that can be moved
-  std::size_t skipped = 0;             // not ESTABLISHED (yet or any more), or IKEv1 (charon
-                                       // redirects IKEv2 SAs only)
-  std::vector<std::string> malformed;  // one line per IKE SA we could not read, and why
-};
-
-void read_list_sa_event(const vici::Section& event, ListedSas& into);
+void read_list_sa_event(const vici::Section& event, SessionList& into);
 
 // charon's IKE SA ids are u_int, and its redirect command reads ike-id as an int where 0 (and
 // anything it cannot parse) means "no selector": only 1..INT32_MAX in decimal is an id.

@@ -12,8 +12,8 @@ namespace {
 
 using test::IkeSaFields;
 
-ListedSas read(const IkeSaFields& f) {
-  ListedSas listed;
+SessionList read(const IkeSaFields& f) {
+  SessionList listed;
   read_list_sa_event(test::list_sa_event(f).message, listed);
   return listed;
 }
@@ -27,7 +27,7 @@ TEST_CASE("an established IKE SA, through the codec, is a Session with every fie
   const auto decoded = vici::decode_packet(std::span(*encoded).subspan(vici::kLengthPrefixSize));
   REQUIRE(decoded);
 
-  ListedSas listed;
+  SessionList listed;
   read_list_sa_event(decoded->message, listed);
   REQUIRE(listed.sessions.size() == 1);
   CHECK(listed.skipped == 0);
@@ -70,7 +70,7 @@ TEST_CASE("IKE SAs not ESTABLISHED, and IKEv1 ones, are skipped, not refused") {
     IkeSaFields f;
     f.state = state;
     f.established = "";  // charon adds it to ESTABLISHED IKE SAs only
-    const ListedSas listed = read(f);
+    const SessionList listed = read(f);
     CHECK(listed.sessions.empty());
     CHECK(listed.skipped == 1);
     CHECK(listed.malformed.empty());
@@ -108,7 +108,7 @@ TEST_CASE("an IKE SA without what a move needs is refused with the reason") {
   };
   for (const Case& c : cases) {
     CAPTURE(c.what);
-    const ListedSas listed = read(c.fields);
+    const SessionList listed = read(c.fields);
     CHECK(listed.sessions.empty());
     CHECK(listed.skipped == 0);
     REQUIRE(listed.malformed.size() == 1);
@@ -117,7 +117,7 @@ TEST_CASE("an IKE SA without what a move needs is refused with the reason") {
 }
 
 TEST_CASE("events accumulate; values at the root are not IKE SAs") {
-  ListedSas listed;
+  SessionList listed;
   vici::Section first;
   first.add_value("stray", "value");
   test::add_ike_sa(first, {.name = "a", .uniqueid = "1"});

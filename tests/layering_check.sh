@@ -4,10 +4,12 @@
 #   common/ (they never include each other), and of library headers only the C++ standard
 #   library, OpenSSL, <arpa/inet.h> and <endian.h>;
 # - agent/ is layered too: agent/vici/ (pure) < agent/*.hpp (backend-neutral types) <
-#   agent/strongswan/ < agent/main.cpp. agent/vici/ includes only itself and common/, and of
-#   library headers only the C++ standard library; agent/*.hpp only common/, each other and the
-#   standard library; agent/strongswan/ only itself, agent/vici/, agent/*.hpp and common/; main.cpp
-#   only agent/ and common/. Nothing in agent/ includes frontend/ (the agent runs on members).
+#   agent/strongswan/ and agent/libreswan/ (the backends) < agent/main.cpp. agent/vici/ includes
+#   only itself and common/, and of library headers only the C++ standard library; agent/*.hpp
+#   only common/, each other and the standard library; agent/strongswan/ only itself,
+#   agent/vici/, agent/*.hpp and common/; agent/libreswan/ only itself, agent/*.hpp and common/;
+#   main.cpp only agent/ and common/. Nothing in agent/ includes frontend/ (the agent runs on
+#   members).
 # - the folders of frontend/ are layered, each including only the folders before it:
 #     os, log  <  config  <  actions  <  probes  <  cluster  <  packet  <  operator  <  http
 #     <  daemon
@@ -52,11 +54,15 @@ while IFS=: read -r file _ line; do
     complain "$file includes a folder other than agent/vici/, agent/ and common/ ($line)"
 done < <(grep -Hn '#include "' agent/strongswan/*.?pp || true)
 while IFS=: read -r file _ line; do
+  [[ $line =~ \#include\ \"((agent/libreswan|common)/|agent/[a-z_]+\.hpp\") ]] ||
+    complain "$file includes a folder other than agent/libreswan/, agent/ and common/ ($line)"
+done < <(grep -Hn '#include "' agent/libreswan/*.?pp || true)
+while IFS=: read -r file _ line; do
   [[ $line =~ \#include\ \"(agent|common)/ ]] ||
     complain "$file includes a folder other than agent/ and common/ ($line)"
 done < <(grep -Hn '#include "' agent/*.cpp || true)
 for dir in agent/*/; do
-  [[ $dir == agent/vici/ || $dir == agent/strongswan/ ]] ||
+  [[ $dir == agent/vici/ || $dir == agent/strongswan/ || $dir == agent/libreswan/ ]] ||
     complain "$dir is not in agent/'s layers"
 done
 

@@ -14,8 +14,12 @@ std::string first_line(std::string_view text) {
 }  // namespace
 
 Result<CommandOutput, std::string> WhackClient::whack(std::vector<std::string> arguments) const {
-  std::vector<std::string> argv{options_.whack, "--ctlsocket", options_.ctlsocket};
-  argv.insert(argv.end(), arguments.begin(), arguments.end());
+  std::vector<std::string> argv;
+  argv.reserve(arguments.size() + 3);
+  argv.push_back(options_.whack);
+  argv.emplace_back("--ctlsocket");
+  argv.push_back(options_.ctlsocket);
+  for (std::string& a : arguments) argv.push_back(std::move(a));
   auto ran = run_command(argv, {.timeout = options_.timeout, .max_output = options_.max_output});
   if (!ran) return fail(ran.error());
   // whack exits non-zero when it cannot reach pluto or pluto reports an error (code 20-99).

@@ -19,8 +19,7 @@ constexpr unsigned bit(Field f) {
   return 1U << f;
 }
 constexpr unsigned kRequired = kCommonFields | bit(kResult);
-// What only result=ok may carry (with its session lines), and what refused and failed need.
-constexpr unsigned kOkOnly = bit(kSessions) | bit(kMore);
+// The keys refused and failed take: no sessions= or more= (nor session lines).
 constexpr unsigned kNotOkRequired = kRequired | bit(kReason);
 constexpr std::array kReplyResults = {ReplyResult::Ok, ReplyResult::Refused, ReplyResult::Failed};
 constexpr std::size_t kMaxReasonSize = 32;

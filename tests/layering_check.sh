@@ -4,10 +4,12 @@
 #   common/ (they never include each other), and of library headers only the C++ standard
 #   library, OpenSSL, <arpa/inet.h> and <endian.h>;
 # - agent/ is layered too: agent/vici/ (pure) < agent/*.hpp (backend-neutral types) <
-#   agent/strongswan/ < agent/main.cpp. agent/vici/ includes only itself and common/, and of
-#   library headers only the C++ standard library; agent/*.hpp only common/, each other and the
-#   standard library; agent/strongswan/ only itself, agent/vici/, agent/*.hpp and common/; main.cpp
-#   only agent/ and common/. Nothing in agent/ includes frontend/ (the agent runs on members).
+#   agent/strongswan/ < agent/daemon/ < agent/main.cpp. agent/vici/ includes only itself and
+#   common/, and of library headers only the C++ standard library; agent/*.hpp only common/, each
+#   other and the standard library; agent/strongswan/ only itself, agent/vici/, agent/*.hpp and
+#   common/; agent/daemon/ those, itself, and of health/ only the protocol
+#   (health/agent_report.hpp, health/agent_command.hpp); main.cpp only agent/ and common/.
+#   Nothing in agent/ includes frontend/ (the agent runs on members).
 # - the folders of frontend/ are layered, each including only the folders before it:
 #     os, log  <  config  <  actions  <  probes  <  cluster  <  packet  <  operator  <  http
 #     <  daemon
@@ -55,8 +57,12 @@ while IFS=: read -r file _ line; do
   [[ $line =~ \#include\ \"(agent|common)/ ]] ||
     complain "$file includes a folder other than agent/ and common/ ($line)"
 done < <(grep -Hn '#include "' agent/*.cpp || true)
+while IFS=: read -r file _ line; do
+  [[ $line =~ \#include\ \"((agent/daemon|agent/strongswan|agent/vici|common)/|agent/[a-z_]+\.hpp\"|health/agent_(report|command)\.hpp\") ]] ||
+    complain "$file includes more than agent/, common/ and the agent protocol of health/ ($line)"
+done < <(grep -Hn '#include "' agent/daemon/*.?pp || true)
 for dir in agent/*/; do
-  [[ $dir == agent/vici/ || $dir == agent/strongswan/ ]] ||
+  [[ $dir == agent/vici/ || $dir == agent/strongswan/ || $dir == agent/daemon/ ]] ||
     complain "$dir is not in agent/'s layers"
 done
 

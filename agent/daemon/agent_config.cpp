@@ -275,11 +275,11 @@ Result<AgentConfig, AgentConfigErrors> parse_agent_config(std::string_view toml_
   const toml::node* backend_seen = nullptr;
   for (const BackendTable& table : kBackendTables) {
     fields.push_back({table.name, [&, table](const toml::node& n) -> Reason {
-                        const toml::table* t = n.as_table();
-                        if (!t) return "must be a table";
                         if (backend_seen)
                           return "only one of " + backend_table_names() + " may be given";
                         backend_seen = &n;
+                        const toml::table* t = n.as_table();
+                        if (!t) return "must be a table";
                         apply_table(*t, table.name, table.fields(config.backend), errors);
                         return std::nullopt;
                       }});

@@ -1,11 +1,13 @@
-// ikesteer-agent: the member side of ikesteer. This step: list the member's established IKE
-// SAs from the local strongSwan charon (VICI) or libreswan pluto (whack) and move one of them
-// to another member.
+// ikesteer-agent: the member side of ikesteer. The daemon reports this member to ikesteer and
+// answers its commands (list the sessions, move one); two one-shot commands do the same by hand
+// against the local strongSwan charon (VICI) or libreswan pluto (whack).
+//   ikesteer-agent run --config FILE [--check-config]
 //   ikesteer-agent sessions [--vici unix:///path/charon.vici] [--json]
 //   ikesteer-agent move --session ID --gateway ADDRESS [--vici ...]
-//   (--whack PATH and/or --ctlsocket PATH instead of --vici: libreswan)
-// Exit status: 0 done; 1 the daemon could not be asked, or refused (move: unless it reports
-// success with at least one match).
+//   (sessions, move: --whack PATH and/or --ctlsocket PATH instead of --vici: libreswan)
+// Exit status: run: 0 after SIGTERM or SIGINT (--check-config: the file is valid), 1 a bad
+// configuration or a failed start. sessions, move: 0 done; 1 the IKE daemon could not be asked,
+// or refused (move: unless it reports success with at least one match).
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdint>
@@ -14,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "agent/daemon/agent_config.hpp"
+#include "agent/daemon/agent_loop.hpp"
 #include "agent/libreswan/whack_client.hpp"
 #include "agent/session.hpp"
 #include "agent/strongswan/charon_client.hpp"
@@ -116,15 +120,27 @@ int move_session(const SessionBackend& backend, const std::string& daemon, const
   return 0;
 }
 
+int run_daemon(const std::string& config_path, bool check_only) {
+  const auto config = daemon::load_agent_config(config_path);
+  if (!config) {
+    for (const std::string& e : config.error()) std::fprintf(stderr, "%s\n", e.c_str());
+    return 1;
+  }
+  if (check_only) {
+    std::printf("%s: ok\n", config_path.c_str());
+    return 0;
+  }
+  return daemon::run_agent(*config);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app(
-      "ikesteer-agent: the member side of ikesteer. Lists this member's established IKE SAs "
-      "from strongSwan's charon over VICI (or libreswan's pluto through whack), and moves one to "
-      "another member with an RFC 5685 "
-      "redirect. (The daemon that reports to ikesteer and takes its commands is not built "
-      "yet.)");
+      "ikesteer-agent: the member side of ikesteer. `run` is the daemon: it reports this "
+      "member's state, load and sessions to ikesteer and answers its signed commands (list the "
+      "sessions, move one). `sessions` and `move` do the same by hand against strongSwan's "
+      "charon over VICI or libreswan's pluto through whack (a move is an RFC 5685 redirect).");
   app.require_subcommand(1);
   CharonOptions options;
   WhackOptions whack;
@@ -155,7 +171,16 @@ int main(int argc, char** argv) {
   move->add_option("--gateway", gateway, "where the client goes: an IP address or a DNS name")
       ->required();
 
+  std::string config_path;
+  bool check_config = false;
+  CLI::App* run = app.add_subcommand(
+      "run", "the daemon: report to ikesteer and answer its commands (see examples/agent)");
+  run->add_option("-c,--config", config_path, "the agent's TOML configuration")->required();
+  run->add_flag("--check-config", check_config,
+                "validate the configuration (and read the key file), print every problem, exit");
+
   CLI11_PARSE(app, argc, argv);
+  if (*run) return run_daemon(config_path, check_config);
   options.timeout = std::chrono::milliseconds(timeout_ms);
   whack.timeout = options.timeout;
   const CLI::App* chosen = *sessions ? sessions : move;

@@ -4,13 +4,14 @@
 #   common/ (they never include each other), and of library headers only the C++ standard
 #   library, OpenSSL, <arpa/inet.h> and <endian.h>;
 # - agent/ is layered too: agent/vici/ (pure) < agent/*.hpp (backend-neutral types) <
-#   agent/strongswan/ and agent/libreswan/ (the backends) < agent/main.cpp. agent/vici/ includes
-#   only itself and common/, and of library headers only the C++ standard library; agent/*.hpp
-#   only common/, each other and the standard library; agent/strongswan/ only itself,
-#   agent/vici/, agent/*.hpp and common/; agent/libreswan/ only itself, agent/*.hpp and common/;
-#   main.cpp only agent/ and common/. The backends and main.cpp may also include the agent
-#   protocol's two health/ headers, health/agent_report.hpp and health/agent_command.hpp, and no
-#   other health/ header. Nothing in agent/ includes frontend/ (the agent runs on members).
+#   agent/strongswan/ and agent/libreswan/ (the backends) < agent/daemon/ < agent/main.cpp.
+#   agent/vici/ includes only itself and common/, and of library headers only the C++ standard
+#   library; agent/*.hpp only common/, each other and the standard library; agent/strongswan/
+#   only itself, agent/vici/, agent/*.hpp and common/; agent/libreswan/ only itself, agent/*.hpp
+#   and common/; agent/daemon/ all of those and itself; main.cpp only agent/ and common/. The
+#   backends, the daemon and main.cpp may also include the agent protocol's two health/ headers,
+#   health/agent_report.hpp and health/agent_command.hpp, and no other health/ header.
+#   Nothing in agent/ includes frontend/ (the agent runs on members).
 # - the folders of frontend/ are layered, each including only the folders before it:
 #     os, log  <  config  <  actions  <  probes  <  cluster  <  packet  <  operator  <  http
 #     <  daemon
@@ -64,8 +65,13 @@ while IFS=: read -r file _ line; do
   [[ $line =~ \#include\ \"((agent|common)/|$agent_protocol) ]] ||
     complain "$file includes a folder other than agent/, common/ and the agent protocol ($line)"
 done < <(grep -Hn '#include "' agent/*.cpp || true)
+while IFS=: read -r file _ line; do
+  [[ $line =~ \#include\ \"((agent/daemon|agent/strongswan|agent/libreswan|agent/vici|common)/|agent/[a-z_]+\.hpp\"|$agent_protocol) ]] ||
+    complain "$file includes a folder other than agent/daemon/, the backends, agent/vici/, agent/, common/ and the agent protocol ($line)"
+done < <(grep -Hn '#include "' agent/daemon/*.?pp || true)
 for dir in agent/*/; do
-  [[ $dir == agent/vici/ || $dir == agent/strongswan/ || $dir == agent/libreswan/ ]] ||
+  [[ $dir == agent/vici/ || $dir == agent/strongswan/ || $dir == agent/libreswan/ ||
+     $dir == agent/daemon/ ]] ||
     complain "$dir is not in agent/'s layers"
 done
 

@@ -6,10 +6,10 @@
 #include <string_view>
 #include <utility>
 
+#include "common/log.hpp"
 #include "frontend/actions/neighbour_announcer.hpp"
 #include "frontend/actions/netlink_address.hpp"
 #include "frontend/actions/process_runner.hpp"
-#include "frontend/log/log.hpp"
 #include "frontend/os/uv_handle.hpp"
 
 namespace ikesteer::frontend {

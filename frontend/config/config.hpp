@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "common/ip_address.hpp"
+#include "common/log.hpp"
 #include "dns/zone_snapshot.hpp"
-#include "frontend/log/log.hpp"
 #include "health/failover_planner.hpp"
 #include "health/member_state.hpp"
 #include "health/probe_tracker.hpp"

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/log.hpp"
 #include "frontend/cluster/health_monitor.hpp"
 #include "frontend/cluster/publisher.hpp"
 #include "frontend/cluster/shared_state.hpp"
@@ -14,7 +15,6 @@
 #include "frontend/config/reload_rules.hpp"
 #include "frontend/daemon/operator_side.hpp"
 #include "frontend/log/event_log.hpp"
-#include "frontend/log/log.hpp"
 #include "frontend/operator/counter_summary.hpp"
 #include "frontend/operator/operator_actions.hpp"
 #include "frontend/operator/operator_overrides.hpp"

@@ -22,9 +22,9 @@
 #include <type_traits>
 #include <utility>
 
+#include "common/log.hpp"
 #include "frontend/http/query_string.hpp"
 #include "frontend/http/response_writer.hpp"
-#include "frontend/log/log.hpp"
 
 namespace ikesteer::frontend::http {
 namespace {

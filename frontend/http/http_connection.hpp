@@ -7,9 +7,9 @@
 #include <boost/asio/ssl/context.hpp>
 #include <set>
 
+#include "common/log.hpp"
 #include "frontend/http/http_router.hpp"
 #include "frontend/http/http_server.hpp"
-#include "frontend/log/log.hpp"
 
 namespace ikesteer::frontend::http {
 

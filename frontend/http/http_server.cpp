@@ -15,9 +15,9 @@
 #include <thread>
 #include <utility>
 
+#include "common/log.hpp"
 #include "frontend/http/http_connection.hpp"
 #include "frontend/http/response_writer.hpp"
-#include "frontend/log/log.hpp"
 #include "frontend/os/socket_address.hpp"
 
 namespace ikesteer::frontend::http {

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "frontend/log/log.hpp"
+#include "common/log.hpp"
 
 namespace ikesteer::frontend {
 

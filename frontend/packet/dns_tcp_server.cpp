@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "frontend/log/log.hpp"
+#include "common/log.hpp"
 #include "frontend/os/socket_address.hpp"
 
 namespace ikesteer::frontend {

@@ -7,10 +7,10 @@
 #include <mutex>
 #include <vector>
 
+#include "common/log.hpp"
 #include "common/prefix_rate_limiter.hpp"
 #include "frontend/cluster/member_steering.hpp"
 #include "frontend/cluster/shared_state.hpp"
-#include "frontend/log/log.hpp"
 #include "frontend/packet/datagram_batch.hpp"
 #include "redirect/cookie_jar.hpp"
 #include "redirect/responder.hpp"

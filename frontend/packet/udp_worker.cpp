@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "frontend/log/log.hpp"
+#include "common/log.hpp"
 
 namespace ikesteer::frontend {
 namespace {

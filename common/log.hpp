@@ -6,11 +6,12 @@
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 
-namespace ikesteer::frontend {
+namespace ikesteer {
 
 enum class LogLevel : std::uint8_t { Debug, Info, Warn, Error };
 
@@ -20,6 +21,9 @@ void set_log_level(LogLevel level) noexcept;
 bool log_enabled(LogLevel level) noexcept;
 void log(LogLevel level, std::string_view subsystem, std::string_view message,
          std::initializer_list<LogField> fields = {});
+// The same with fields put together at run time.
+void log(LogLevel level, std::string_view subsystem, std::string_view message,
+         std::span<const LogField> fields);
 
 // For the packet path: at most `per_second` lines, then one line saying how many were
 // suppressed. One instance per thread.
@@ -35,4 +39,4 @@ class LogRateLimit {
   std::uint64_t suppressed_ = 0;
 };
 
-}  // namespace ikesteer::frontend
+}  // namespace ikesteer

@@ -1,10 +1,10 @@
-#include "frontend/log/log.hpp"
+#include "common/log.hpp"
 
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
 
-namespace ikesteer::frontend {
+namespace ikesteer {
 namespace {
 
 std::atomic<LogLevel> g_level{LogLevel::Info};
@@ -69,6 +69,11 @@ bool log_enabled(LogLevel level) noexcept {
 
 void log(LogLevel level, std::string_view subsystem, std::string_view message,
          std::initializer_list<LogField> fields) {
+  log(level, subsystem, message, std::span<const LogField>(fields.begin(), fields.size()));
+}
+
+void log(LogLevel level, std::string_view subsystem, std::string_view message,
+         std::span<const LogField> fields) {
   if (!log_enabled(level)) return;
   std::string line;
   line.reserve(128);
@@ -109,4 +114,4 @@ bool LogRateLimit::allow(std::chrono::steady_clock::time_point now) {
   return false;
 }
 
-}  // namespace ikesteer::frontend
+}  // namespace ikesteer

@@ -136,10 +136,6 @@ std::string encode_list_reply(const AgentReply& header, std::span<const ListedSe
                               std::optional<std::string_view> after,
                               std::span<const std::byte> key);
 
-// Constant-time check of `mac` over `signed_part` under `key`.
-bool verify_agent_mac(std::span<const std::byte> key, std::span<const std::byte> signed_part,
-                      const HmacSha256& mac) noexcept;
-
 bool is_session_id(std::string_view id) noexcept;
 bool id_less(std::string_view a, std::string_view b) noexcept;
 // An IP address literal, or a DNS name of letters, digits, hyphens and dots (at most 253).

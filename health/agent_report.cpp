@@ -3,37 +3,28 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <system_error>
 #include <utility>
+
+#include "health/agent_tokens.hpp"
 
 namespace ikesteer::health {
 
 namespace {
 
-enum Field : unsigned { kMember, kSeq, kTime, kState, kLoad, kCapacity, kFieldCount };
-constexpr std::array<std::string_view, kFieldCount> kFieldNames = {"member", "seq",  "time",
-                                                                   "state",  "load", "capacity"};
+using namespace agent_tokens;
+
+enum Field : unsigned { kMember, kSeq, kTime, kState, kLoad, kCapacity, kSessions, kFieldCount };
+constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
+    "member", "seq", "time", "state", "load", "capacity", "sessions"};
 constexpr unsigned kRequired = (1U << kMember) | (1U << kSeq) | (1U << kTime) | (1U << kState);
-constexpr std::string_view kMacMarker = " mac=";
-constexpr std::size_t kMaxNameSize = 63;
-
-bool is_digit(char c) noexcept {
-  return c >= '0' && c <= '9';
-}
-
-bool all_digits(std::string_view s) noexcept {
-  return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
-}
-
-// Decimal digits only (no sign, no spaces), within T's range.
-template <class T>
-std::optional<T> parse_unsigned(std::string_view s) noexcept {
-  if (!all_digits(s)) return std::nullopt;
-  T value{};
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-  return value;
-}
+constexpr std::array kAgentStates = {AgentState::Up, AgentState::Drain, AgentState::Maintenance,
+                                     AgentState::Down};
+// The version tokens, at index version - 1.
+constexpr std::array kVersions = {kAgentVersion1, kAgentVersion};
+// encode_agent_report prints load with this many decimals.
+constexpr int kLoadDecimals = 3;
 
 // "0" or "1", then optionally "." and digits, and no more than 1: the grammar alone keeps the
 // value in 0..1 (no sign, exponent, inf or nan), so from_chars cannot leave the range.
@@ -52,49 +43,17 @@ std::optional<double> parse_load(std::string_view s) noexcept {
   return value;
 }
 
-// The wire words are AgentState's names.
-std::optional<AgentState> parse_state(std::string_view s) noexcept {
-  for (auto state : {AgentState::Up, AgentState::Drain, AgentState::Maintenance, AgentState::Down})
-    if (s == to_string(state)) return state;
-  return std::nullopt;
-}
-
-std::optional<std::string_view> parse_name(std::string_view s) noexcept {
-  const bool valid =
-      !s.empty() && s.size() <= kMaxNameSize && std::all_of(s.begin(), s.end(), [](char c) {
-        return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-               c == '.' || c == '-';
-      });
-  if (!valid) return std::nullopt;
-  return s;
-}
-
-std::optional<HmacSha256> parse_mac(std::string_view s) noexcept {
-  HmacSha256 mac{};
-  if (s.size() != 2 * mac.size()) return std::nullopt;
-  const auto nibble = [](char c) -> int {
-    if (is_digit(c)) return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < mac.size(); ++i) {
-    const int hi = nibble(s[2 * i]);
-    const int lo = nibble(s[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    mac[i] = static_cast<std::byte>(hi << 4 | lo);
-  }
-  return mac;
-}
-
-template <class T, class Out>
-bool assign(std::optional<T> parsed, Out& out) noexcept {
-  if (!parsed) return false;
-  out = *parsed;
-  return true;
+// Fixed decimals of load clamped to 0..1 (nan as 0), so that it parses back.
+std::string format_load(double load) {
+  const double clamped = std::isnan(load) ? 0.0 : std::clamp(load, 0.0, 1.0);
+  std::array<char, 8> text{};  // "1.000"
+  const auto written = std::to_chars(text.data(), text.data() + text.size(), clamped,
+                                     std::chars_format::fixed, kLoadDecimals);
+  return std::string(text.data(), written.ptr);
 }
 
 // Sets `field` from `value`; false if the value is invalid.
-bool set_field(AgentReport& r, Field field, std::string_view value) noexcept {
+bool set_field(AgentReport& r, unsigned field, std::string_view value) noexcept {
   switch (field) {
     case kMember:
       return assign(parse_name(value), r.member);
@@ -103,15 +62,16 @@ bool set_field(AgentReport& r, Field field, std::string_view value) noexcept {
     case kTime:
       return assign(parse_unsigned<std::int64_t>(value), r.time);
     case kState:
-      return assign(parse_state(value), r.state);
+      return assign(parse_word(value, kAgentStates), r.state);
     case kLoad:
       return assign(parse_load(value), r.load);
     case kCapacity:
       return assign(parse_unsigned<std::uint32_t>(value), r.capacity);
-    case kFieldCount:
-      break;
+    case kSessions:
+      return assign(parse_unsigned<std::uint32_t>(value), r.sessions);
+    default:
+      return false;
   }
-  return false;
 }
 
 }  // namespace
@@ -134,43 +94,42 @@ std::string_view to_string(AgentReject r) noexcept {
 
 Result<AgentReport, AgentReject> parse_agent_report(std::span<const std::byte> datagram) noexcept {
   const auto malformed = fail(AgentReject::Malformed);
-  if (datagram.size() > kMaxAgentReportSize) return malformed;
-  std::string_view line(reinterpret_cast<const char*>(datagram.data()), datagram.size());
-  if (line.ends_with('\n')) line.remove_suffix(1);
-  // Printable ASCII and single spaces only: no control bytes, no second line.
-  if (!std::all_of(line.begin(), line.end(), [](char c) { return c >= 0x20 && c <= 0x7e; }))
-    return malformed;
-
-  // mac is the last token and no value holds a space, so the first " mac=" starts it; anything
-  // after the MAC's 64 digits fails parse_mac.
-  const auto mac_at = line.find(kMacMarker);
-  if (mac_at == std::string_view::npos) return malformed;
+  const auto line = split_signed_line(datagram, kMaxAgentReportSize);
+  if (!line) return malformed;
   AgentReport report;
-  const auto mac = parse_mac(line.substr(mac_at + kMacMarker.size()));
-  if (!mac) return malformed;
-  report.mac = *mac;
-  report.signed_part = datagram.first(mac_at);
+  report.mac = line->mac;
+  report.signed_part = line->signed_part;
 
-  std::string_view rest = line.substr(0, mac_at);
-  if (!rest.starts_with(kAgentVersion1)) return malformed;
-  rest.remove_prefix(kAgentVersion1.size());
-  unsigned seen = 0;
-  while (!rest.empty()) {
-    if (rest.front() != ' ') return malformed;  // also "IKESTEER-AGENT/10"
-    rest.remove_prefix(1);
-    const std::string_view token = rest.substr(0, rest.find(' '));
-    rest.remove_prefix(token.size());
-    const auto eq = token.find('=');
-    if (eq == std::string_view::npos) return malformed;
-    const auto name = std::find(kFieldNames.begin(), kFieldNames.end(), token.substr(0, eq));
-    if (name == kFieldNames.end()) return malformed;
-    const auto field = static_cast<Field>(name - kFieldNames.begin());
-    if ((seen & (1U << field)) != 0) return malformed;
-    seen |= 1U << field;
-    if (!set_field(report, field, token.substr(eq + 1))) return malformed;
-  }
-  if ((seen & kRequired) != kRequired) return malformed;
+  const auto [version, rest] = split_head(line->body);
+  const auto known = std::find(kVersions.begin(), kVersions.end(), version);
+  if (known == kVersions.end()) return malformed;
+  report.version = static_cast<unsigned>(known - kVersions.begin()) + 1;
+  const auto seen = parse_fields(rest, kFieldNames, [&](unsigned field, std::string_view value) {
+    return set_field(report, field, value);
+  });
+  if (!seen || (*seen & kRequired) != kRequired) return malformed;
+  // sessions= is new in v2: v1 does not know the key.
+  if (report.version == 1 && (*seen & (1U << kSessions)) != 0) return malformed;
   return report;
+}
+
+std::string encode_agent_report(const AgentReport& report, std::span<const std::byte> key) {
+  std::string out(kAgentVersion);
+  append_field(out, kFieldNames[kMember], report.member);
+  append_field(out, kFieldNames[kSeq], report.seq);
+  append_field(out, kFieldNames[kTime], report.time);
+  append_field(out, kFieldNames[kState], to_string(report.state));
+  if (report.load) append_field(out, kFieldNames[kLoad], format_load(*report.load));
+  if (report.capacity) append_field(out, kFieldNames[kCapacity], *report.capacity);
+  if (report.sessions) append_field(out, kFieldNames[kSessions], *report.sessions);
+  append_mac(out, key, kMacMarker);
+  return out;
+}
+
+bool verify_agent_mac(std::span<const std::byte> key, std::span<const std::byte> signed_part,
+                      const HmacSha256& mac) noexcept {
+  const auto expected = hmac_sha256(key, signed_part);
+  return expected && equal_constant_time(*expected, mac);
 }
 
 AgentGate::AgentGate(std::vector<std::byte> key, std::chrono::seconds max_skew)
@@ -179,15 +138,20 @@ AgentGate::AgentGate(std::vector<std::byte> key, std::chrono::seconds max_skew)
 
 Result<void, AgentReject> AgentGate::admit(const AgentReport& report,
                                            std::int64_t now_unix) noexcept {
-  const auto expected = hmac_sha256(key_, report.signed_part);
-  if (!expected || !equal_constant_time(*expected, report.mac)) return fail(AgentReject::BadMac);
-  if (last_seq_ && report.seq <= *last_seq_) return fail(AgentReject::Replayed);
+  return admit(report.signed_part, report.mac, report.seq, report.time, now_unix);
+}
+
+Result<void, AgentReject> AgentGate::admit(std::span<const std::byte> signed_part,
+                                           const HmacSha256& mac, std::uint64_t seq,
+                                           std::int64_t time, std::int64_t now_unix) noexcept {
+  if (!verify_agent_mac(key_, signed_part, mac)) return fail(AgentReject::BadMac);
+  if (last_seq_ && seq <= *last_seq_) return fail(AgentReject::Replayed);
   // |time - now| without overflow: the true distance is below 2^64, so modular arithmetic on
   // the two's complement values gives it exactly.
-  const auto t = static_cast<std::uint64_t>(report.time);
+  const auto t = static_cast<std::uint64_t>(time);
   const auto n = static_cast<std::uint64_t>(now_unix);
-  if ((report.time >= now_unix ? t - n : n - t) > max_skew_) return fail(AgentReject::Stale);
-  last_seq_ = report.seq;
+  if ((time >= now_unix ? t - n : n - t) > max_skew_) return fail(AgentReject::Stale);
+  last_seq_ = seq;
   return {};
 }
 

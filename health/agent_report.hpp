@@ -14,8 +14,8 @@
 //   field needs a new version token.
 // - member: 1..63 characters of [A-Za-z0-9_.-]. seq, time, capacity: decimal digits only
 //   (time at most 2^63 - 1; capacity is new clients per second; sessions: the established IKE
-//   SAs the member holds now, absent when its IKE daemon could not be asked). load: "0" or "1" with an
-//   optional fraction, at most 1 ("0", "0.35", "1", "1.000"; no sign, exponent, ".5" or "0.").
+//   SAs the member holds now, absent when its IKE daemon could not be asked). load: "0" or "1" with
+//   an optional fraction, at most 1 ("0", "0.35", "1", "1.000"; no sign, exponent, ".5" or "0.").
 // - mac = HMAC-SHA256(member key, every byte before " mac="), in lowercase hex. The MAC covers
 //   the version token and the member name, so a report cannot be moved to another member or
 //   protocol version.
@@ -79,6 +79,10 @@ struct AgentReport {
 Result<AgentReport, AgentReject> parse_agent_report(std::span<const std::byte> datagram) noexcept;
 // A signed v2 report (report.version, mac and signed_part are ignored), without a newline.
 std::string encode_agent_report(const AgentReport& report, std::span<const std::byte> key);
+
+// Constant-time check of `mac` over `signed_part` under `key`, for any message of the protocol.
+bool verify_agent_mac(std::span<const std::byte> key, std::span<const std::byte> signed_part,
+                      const HmacSha256& mac) noexcept;
 
 // The authentication and replay state of one member's agent. Not thread-safe.
 class AgentGate {

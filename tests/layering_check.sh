@@ -7,7 +7,9 @@
 #   agent/strongswan/ < agent/main.cpp. agent/vici/ includes only itself and common/, and of
 #   library headers only the C++ standard library; agent/*.hpp only common/, each other and the
 #   standard library; agent/strongswan/ only itself, agent/vici/, agent/*.hpp and common/; main.cpp
-#   only agent/ and common/. Nothing in agent/ includes frontend/ (the agent runs on members).
+#   only agent/ and common/. Both of those may also include the agent protocol's two health/
+#   headers, health/agent_report.hpp and health/agent_command.hpp, and no other health/ header.
+#   Nothing in agent/ includes frontend/ (the agent runs on members).
 # - the folders of frontend/ are layered, each including only the folders before it:
 #     os, log  <  config  <  actions  <  probes  <  cluster  <  packet  <  operator  <  http
 #     <  daemon
@@ -47,13 +49,15 @@ done < <(grep -Hn '#include "' agent/*.hpp || true)
 while IFS=: read -r file _ line; do
   [[ $line =~ \<[a-z_]+\> ]] || complain "$file includes a library header ($line)"
 done < <(grep -Hn '#include <' agent/*.hpp || true)
+# The agent protocol's headers, which agent code above agent/vici/ and agent/*.hpp may include.
+agent_protocol='health/agent_(report|command)\.hpp"'
 while IFS=: read -r file _ line; do
-  [[ $line =~ \#include\ \"((agent/strongswan|agent/vici|common)/|agent/[a-z_]+\.hpp\") ]] ||
-    complain "$file includes a folder other than agent/vici/, agent/ and common/ ($line)"
+  [[ $line =~ \#include\ \"((agent/strongswan|agent/vici|common)/|agent/[a-z_]+\.hpp\"|$agent_protocol) ]] ||
+    complain "$file includes a folder other than agent/vici/, agent/, common/ and the agent protocol ($line)"
 done < <(grep -Hn '#include "' agent/strongswan/*.?pp || true)
 while IFS=: read -r file _ line; do
-  [[ $line =~ \#include\ \"(agent|common)/ ]] ||
-    complain "$file includes a folder other than agent/ and common/ ($line)"
+  [[ $line =~ \#include\ \"((agent|common)/|$agent_protocol) ]] ||
+    complain "$file includes a folder other than agent/, common/ and the agent protocol ($line)"
 done < <(grep -Hn '#include "' agent/*.cpp || true)
 for dir in agent/*/; do
   [[ $dir == agent/vici/ || $dir == agent/strongswan/ ]] ||

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "agent/vici/commands.hpp"
-#include "common/ip_address.hpp"
+#include "health/agent_command.hpp"
 
 namespace ikesteer::agent::strongswan {
 namespace {
@@ -40,27 +40,7 @@ Failure<std::string> unexpected(const vici::Packet& p, std::string_view waiting_
               std::string(waiting_for));
 }
 
-bool is_dns_label(std::string_view label) {
-  if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
-    return false;
-  for (const char c : label)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
-      return false;
-  return true;
-}
-
 }  // namespace
-
-bool is_gateway(std::string_view text) {
-  if (IpAddress::parse(text)) return true;
-  if (text.empty() || text.size() > 253) return false;
-  for (std::size_t start = 0;;) {
-    const std::size_t dot = text.find('.', start);
-    if (!is_dns_label(text.substr(start, dot - start))) return false;
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
 
 Result<ViciConnection, std::string> CharonClient::connect() const {
   return ViciConnection::open(options_.vici_uri, ViciConnection::Clock::now() + options_.timeout);
@@ -103,7 +83,7 @@ Result<RedirectReply, std::string> CharonClient::redirect(std::string_view sessi
   // charon reads a bad ike-id as 0, "any IKE SA": never send one.
   if (!is_ike_sa_id(session_id))
     return fail("'" + std::string(session_id) + "' is not a charon IKE SA id (1 to 2147483647)");
-  if (!is_gateway(gateway))
+  if (!health::is_gateway(gateway))
     return fail("gateway '" + std::string(gateway) + "' is not an IP address or a DNS name");
   auto connection = connect();
   if (!connection) return fail(connection.error());

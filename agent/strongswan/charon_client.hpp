@@ -28,7 +28,7 @@ class CharonClient final : public SessionBackend {
 
   Result<SessionList, std::string> list_sessions() const override;
   // session_id: a Session::id of this charon; gateway: an IP address or a DNS name, as the
-  // client will be told (charon accepts nothing else).
+  // client will be told (charon accepts nothing else; checked with health::is_gateway).
   Result<RedirectReply, std::string> redirect(std::string_view session_id,
                                               std::string_view gateway) const override;
 
@@ -36,8 +36,5 @@ class CharonClient final : public SessionBackend {
   Result<ViciConnection, std::string> connect() const;
   CharonOptions options_;
 };
-
-// An IP address, or a DNS name of letters, digits and hyphens (at most 253 octets).
-bool is_gateway(std::string_view text);
 
 }  // namespace ikesteer::agent::strongswan

@@ -152,15 +152,6 @@ TEST_CASE("redirect: an id or a gateway charon would misread is refused before a
   }
 }
 
-TEST_CASE("gateways charon accepts") {
-  CHECK(is_gateway("198.51.100.12"));
-  CHECK(is_gateway("2001:db8::12"));
-  CHECK(is_gateway("gw2.vpn.example"));
-  CHECK(is_gateway("gw-2"));
-  CHECK_FALSE(is_gateway(std::string(254, 'a')));
-  CHECK_FALSE(is_gateway(std::string(64, 'a') + ".example"));
-}
-
 TEST_CASE("a packet cut off by charon closing the connection") {
   FakeCharon charon([](FakeCharon::Peer& peer) {
     if (!peer.read_packet()) return;

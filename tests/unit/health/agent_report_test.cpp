@@ -18,8 +18,10 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "agent_test_support.hpp"
 #include "common/hmac.hpp"
 
 namespace ikesteer::health {
@@ -28,37 +30,14 @@ namespace {
 using namespace std::chrono_literals;
 using namespace std::string_view_literals;
 
-std::span<const std::byte> bytes(std::string_view s) {
-  return std::as_bytes(std::span(s));
-}
-
-std::vector<std::byte> from_hex(std::string_view hex) {
-  std::vector<std::byte> out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-    out.push_back(static_cast<std::byte>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-  return out;
-}
-
-std::string to_hex(std::span<const std::byte> b) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (auto x : b) {
-    out += kDigits[std::to_integer<unsigned>(x) >> 4];
-    out += kDigits[std::to_integer<unsigned>(x) & 0xf];
-  }
-  return out;
-}
-
-constexpr std::string_view kKeyHex = "00112233445566778899aabbccddeeff";
-const std::vector<std::byte> kKey = from_hex(kKeyHex);
-constexpr std::int64_t kNow = 1700000000;
-
-// Appends " mac=<HMAC of body under key>".
-std::string sign(std::string_view body, std::span<const std::byte> key = kKey) {
-  const auto mac = hmac_sha256(key, bytes(body));
-  REQUIRE(mac.has_value());
-  return std::string(body) + " mac=" + to_hex(*mac);
-}
+using test::bytes;
+using test::from_hex;
+using test::kKey;
+using test::kKeyHex;
+using test::kNow;
+using test::rejection;
+using test::sign;
+using test::to_hex;
 
 // The report points into line: no temporaries.
 Result<AgentReport, AgentReject> parse(std::string_view line) {
@@ -97,12 +76,6 @@ struct SignedReport {
   const std::string line;
   const AgentReport report;
 };
-
-// Why admit() refused; empty if it admitted.
-std::optional<AgentReject> rejection(const Result<void, AgentReject>& admitted) {
-  if (admitted.has_value()) return std::nullopt;
-  return admitted.error();
-}
 
 TEST_CASE("hmac_sha256 matches RFC 4231; equal_constant_time compares bytes") {
   // RFC 4231 §4.3, test case 2.
@@ -203,7 +176,9 @@ TEST_CASE("numbers at their limits") {
 TEST_CASE("malformed reports are rejected even when correctly signed") {
   const std::string_view kBodies[] = {
       // version
-      "IKESTEER-AGENT/2 member=m seq=1 time=2 state=up",
+      "IKESTEER-AGENT/3 member=m seq=1 time=2 state=up",
+      "IKESTEER-AGENT/ member=m seq=1 time=2 state=up",
+      "IKESTEER-AGENT/1/2 member=m seq=1 time=2 state=up",
       "IKESTEER-AGENT/10 member=m seq=1 time=2 state=up",
       "ikesteer-agent/1 member=m seq=1 time=2 state=up",
       "member=m seq=1 time=2 state=up",
@@ -241,6 +216,10 @@ TEST_CASE("malformed reports are rejected even when correctly signed") {
       "IKESTEER-AGENT/1 member=m seq=1 time=2 state=up capacity=-1",
       "IKESTEER-AGENT/1 member=m seq=1 time=2 state=up capacity=1.5",
       "IKESTEER-AGENT/1 member=m seq=1 time=2 state=up capacity=",
+      "IKESTEER-AGENT/2 member=m seq=1 time=2 state=up sessions=4294967296",
+      "IKESTEER-AGENT/2 member=m seq=1 time=2 state=up sessions=-1",
+      "IKESTEER-AGENT/2 member=m seq=1 time=2 state=up sessions=",
+      "IKESTEER-AGENT/2 member=m seq=1 time=2 state=up sessions=1 sessions=1",
       // load outside 0..1 or not a plain decimal
       "IKESTEER-AGENT/1 member=m seq=1 time=2 state=up load=1.01",
       "IKESTEER-AGENT/1 member=m seq=1 time=2 state=up load=1.0000000000000000000001",
@@ -410,6 +389,115 @@ TEST_CASE("a rejected report does not advance the seq") {
   CHECK(gate.last_seq() == 10U);
   CHECK(gate.admit(SignedReport(11, kNow).report, kNow).has_value());
   CHECK(gate.last_seq() == 11U);
+}
+
+TEST_CASE("a v2 report signed with openssl dgst parses; v1 and v2 both set version") {
+  // printf '%s' "<line before mac>" | openssl dgst -sha256 -mac HMAC -macopt hexkey:<kKeyHex>
+  constexpr std::string_view kGolden =
+      "IKESTEER-AGENT/2 member=gw-1 seq=1700000000123 time=1700000000 state=up load=0.350 "
+      "capacity=250 sessions=1234 mac=fda1e36556a48caea3676b23082bb5f51ff5253018cd351b7ac6af4e887d"
+      "8330";
+  const auto r = parse(kGolden);
+  REQUIRE(r.has_value());
+  CHECK(r->version == 2U);
+  CHECK(r->member == "gw-1");
+  CHECK(r->load == 0.35);
+  CHECK(r->capacity == 250U);
+  CHECK(r->sessions == 1234U);
+  AgentGate gate(kKey);
+  CHECK(gate.admit(*r, kNow).has_value());
+
+  const std::string v1 = sign("IKESTEER-AGENT/1 member=m seq=1 time=2 state=up");
+  CHECK(parsed(v1).version == 1U);
+  CHECK_FALSE(parsed(v1).sessions.has_value());
+  const std::string v2 = sign("IKESTEER-AGENT/2 member=m seq=1 time=2 state=up");
+  CHECK(parsed(v2).version == 2U);
+  CHECK_FALSE(parsed(v2).sessions.has_value());
+  const std::string v2_zero = sign("IKESTEER-AGENT/2 sessions=0 member=m seq=1 time=2 state=up");
+  CHECK(parsed(v2_zero).sessions == 0U);
+}
+
+TEST_CASE("sessions= is an unknown key in v1") {
+  for (std::string_view body : {"IKESTEER-AGENT/1 member=m seq=1 time=2 state=up sessions=3",
+                                "IKESTEER-AGENT/1 sessions=0 member=m seq=1 time=2 state=up"}) {
+    CAPTURE(body);
+    CHECK(parse_error(sign(body)) == AgentReject::Malformed);
+  }
+}
+
+TEST_CASE("encode_agent_report writes a signed v2 report that parses back") {
+  AgentReport report;
+  report.version = 1;  // ignored: always v2
+  report.member = "gw-1";
+  report.seq = 1700000000123;
+  report.time = 1700000000;
+  report.state = AgentState::Up;
+  report.load = 0.35;
+  report.capacity = 250;
+  report.sessions = 1234;
+  const std::string line = encode_agent_report(report, kKey);
+  CHECK(
+      line ==
+      "IKESTEER-AGENT/2 member=gw-1 seq=1700000000123 time=1700000000 state=up load=0.350 "
+      "capacity=250 sessions=1234 mac=fda1e36556a48caea3676b23082bb5f51ff5253018cd351b7ac6af4e887d"
+      "8330");
+
+  report.state = AgentState::Maintenance;
+  report.load.reset();
+  report.capacity.reset();
+  report.sessions.reset();
+  const std::string bare = encode_agent_report(report, kKey);
+  CHECK(bare.find("load=") == std::string::npos);
+  CHECK(bare.find("sessions=") == std::string::npos);
+  const auto r = parsed(bare);
+  CHECK(r.version == 2U);
+  CHECK(r.state == AgentState::Maintenance);
+  CHECK(r.seq == report.seq);
+  CHECK(r.time == report.time);
+  CHECK_FALSE(r.load.has_value());
+  CHECK(AgentGate(kKey).admit(r, kNow).has_value());
+}
+
+TEST_CASE("encode_agent_report prints load with 3 decimals, within 0..1") {
+  for (const auto& load : {std::pair{0.0, "0.000"sv},
+                           {1.0, "1.000"sv},
+                           {0.35, "0.350"sv},
+                           {0.12345, "0.123"sv},
+                           {0.9996, "1.000"sv},
+                           {1.5, "1.000"sv},
+                           {-0.2, "0.000"sv},
+                           {std::numeric_limits<double>::infinity(), "1.000"sv},
+                           {std::numeric_limits<double>::quiet_NaN(), "0.000"sv}}) {
+    CAPTURE(load.first);
+    AgentReport report;
+    report.member = "m";
+    report.load = load.first;
+    const std::string line = encode_agent_report(report, kKey);
+    CHECK(line.find(" load=" + std::string(load.second) + " ") != std::string::npos);
+    CHECK(parses(line));
+  }
+}
+
+TEST_CASE("the generic admit checks any signed message like a report") {
+  const std::string body = "IKESTEER-COMMAND/1 member=m1 seq=7 time=1700000000 command=list";
+  const auto mac = hmac_sha256(kKey, bytes(body));
+  REQUIRE(mac.has_value());
+  AgentGate gate(kKey);
+  auto wrong = *mac;
+  wrong[0] ^= std::byte{1};
+  CHECK(rejection(gate.admit(bytes(body), wrong, 7, kNow, kNow)) == AgentReject::BadMac);
+  CHECK(rejection(gate.admit(bytes(body), *mac, 7, kNow - 31, kNow)) == AgentReject::Stale);
+  CHECK_FALSE(gate.last_seq().has_value());
+  CHECK(gate.admit(bytes(body), *mac, 7, kNow, kNow).has_value());
+  CHECK(gate.last_seq() == 7U);
+  CHECK(rejection(gate.admit(bytes(body), *mac, 7, kNow, kNow)) == AgentReject::Replayed);
+  CHECK(rejection(gate.admit(bytes(body), *mac, 6, kNow, kNow)) == AgentReject::Replayed);
+  CHECK(gate.last_seq() == 7U);
+  // The gate checks the MAC over the bytes given; seq and time are the caller's parse of them.
+  CHECK(gate.admit(bytes(body), *mac, 8, kNow + 30, kNow).has_value());
+  CHECK(verify_agent_mac(kKey, bytes(body), *mac));
+  CHECK_FALSE(verify_agent_mac(kKey, bytes(body), wrong));
+  CHECK_FALSE(verify_agent_mac(from_hex("ff"), bytes(body), *mac));
 }
 
 TEST_CASE("reject reasons have metric label words") {

@@ -1,5 +1,6 @@
 #include "frontend/cluster/move_coordinator.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ikesteer::frontend {
@@ -43,6 +44,12 @@ bool MoveCoordinator::running(const std::string& member) const {
   const auto it = jobs_.find(member);
   return it != jobs_.end() && it->second->state() != MoveState::Stopped &&
          it->second->state() != MoveState::Empty && it->second->state() != MoveState::FailedSome;
+}
+
+bool MoveCoordinator::wants_time(const std::string& member) const {
+  return std::any_of(jobs_.begin(), jobs_.end(), [&](const auto& j) {
+    return (member.empty() || j.first == member) && j.second->wants_time();
+  });
 }
 
 MoveJob* MoveCoordinator::find(const std::string& member) {

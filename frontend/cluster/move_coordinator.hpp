@@ -45,6 +45,9 @@ class MoveCoordinator {
   // Stops the member's job, if one runs (finished jobs stay as they are).
   void stop(const std::string& member, const std::string& reason);
   bool running(const std::string& member) const;
+  // Whether due() may have something to send later: a job (of `member`, or any) neither empty
+  // nor stopped, or empty but about to list again.
+  bool wants_time(const std::string& member = {}) const;
 
   // The commands to send now: list pages first, then moves paced by the shared budget, one job
   // after another in turn.

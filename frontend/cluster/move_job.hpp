@@ -67,6 +67,12 @@ class MoveJob {
 
   const std::string& member() const noexcept { return member_; }
   MoveState state() const noexcept { return state_; }
+  // False when nothing will happen without a report or an answer (empty and not listing, or
+  // stopped).
+  bool wants_time() const noexcept {
+    return state_ != MoveState::Stopped &&
+           (state_ != MoveState::Empty || next_list_at_ != TimePoint::max() || list_in_flight_);
+  }
   MoveProgress progress(TimePoint now) const;
   // Events since the last call, oldest first.
   std::vector<MoveEvent> take_events();

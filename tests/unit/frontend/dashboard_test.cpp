@@ -110,6 +110,7 @@ class FakePlane final : public ControlPlane {
     std::lock_guard lock(mutex_);
     return decisions_;
   }
+  std::vector<MoveProgress> moves() const override { return {}; }
   SteeringExplanation explain(const IpAddress& client) const override {
     SteeringExplanation e;
     e.client = e.key = client;

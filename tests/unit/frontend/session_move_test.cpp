@@ -1,14 +1,17 @@
 // Moving a member's sessions, the pure parts: where each session goes (as the front end would
-// redirect its client), the shared budget, and a job driven by a fake agent and a fake clock.
+// redirect its client), the shared budget, a job driven by a fake agent and a fake clock, and
+// the command client's bookkeeping (signing, seq, which replies it takes).
 #include <doctest/doctest.h>
 
 #include <map>
 #include <set>
 
+#include "frontend/cluster/agent_command_book.hpp"
 #include "frontend/cluster/member_steering.hpp"
 #include "frontend/cluster/move_coordinator.hpp"
 #include "frontend/cluster/move_planner.hpp"
 #include "frontend/config/config_loader.hpp"
+#include "health/agent_command.hpp"
 
 using namespace ikesteer;
 using namespace ikesteer::frontend;
@@ -370,4 +373,135 @@ TEST_CASE("an empty member stays empty while reports say 0, and is listed again 
   const MoveProgress p = progress_of(c, "m1", t0 + 70s);
   CHECK(p.state == MoveState::Empty);
   CHECK(p.moved == 1);
+}
+
+// ------------------------------------------------------------------ the command bookkeeping
+
+namespace {
+
+std::vector<MemberConfig> commandable() {
+  std::vector<MemberConfig> members(3);
+  members[0].name = "m1";
+  members[0].agent_key = std::vector<std::byte>(16, std::byte{0x11});
+  members[0].agent_commands = Endpoint{ip("192.0.2.11"), 5556};
+  members[1].name = "m2";
+  members[1].agent_key = std::vector<std::byte>(16, std::byte{0x22});
+  members[1].agent_commands = Endpoint{ip("2001:db8::12"), 5556};
+  members[2].name = "m3";  // an agent, but no command address
+  members[2].agent_key = std::vector<std::byte>(16, std::byte{0x33});
+  return members;
+}
+
+std::span<const std::byte> bytes(const std::string& s) {
+  return std::as_bytes(std::span(s.data(), s.size()));
+}
+
+std::string reply(const std::string& member, std::uint64_t seq, health::ReplyResult result,
+                  std::byte key_byte, const char* reason = nullptr) {
+  health::AgentReply r;
+  r.member = member;
+  r.seq = seq;
+  r.time = 1'700'000'000;
+  r.result = result;
+  if (reason) r.reason = reason;
+  return health::encode_agent_reply(r, std::vector<std::byte>(16, key_byte));
+}
+
+}  // namespace
+
+TEST_CASE("commands: signed for their member, seq above the clock and growing") {
+  AgentCommandBook book(1'700'000'000'000'000);
+  book.configure(commandable());
+  CHECK(book.can_command("m1"));
+  CHECK_FALSE(book.can_command("m3"));
+  const TimePoint t0{};
+  const auto none = [](const CommandOutcome&) {};
+  OutgoingCommand list{"m1", OutgoingCommand::Kind::List, std::string("41"), {}, {}};
+  const auto a = book.prepare(list, t0 + 2s, 1'700'000'000'000'000, 1'700'000'000, none);
+  REQUIRE(a);
+  CHECK(a->seq == 1'700'000'000'000'000);
+  CHECK(a->to == Endpoint{ip("192.0.2.11"), 5556});
+  const auto parsed = health::parse_agent_command(bytes(a->datagram));
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->member == "m1");
+  CHECK(parsed->kind == health::CommandKind::List);
+  CHECK(parsed->after == std::optional<std::string_view>("41"));
+  CHECK(health::verify_agent_mac(std::vector<std::byte>(16, std::byte{0x11}), parsed->signed_part,
+                                 parsed->mac));
+  // The clock going back does not make seq go back.
+  OutgoingCommand move{"m2", OutgoingCommand::Kind::Move, {}, "7", {"m1", "198.51.100.11"}};
+  const auto b = book.prepare(move, t0 + 2s, 5, 1'700'000'000, none);
+  REQUIRE(b);
+  CHECK(b->seq == a->seq + 1);
+  const auto moved = health::parse_agent_command(bytes(b->datagram));
+  REQUIRE(moved.has_value());
+  CHECK(moved->session == "7");
+  CHECK(moved->gateway == "198.51.100.11");
+  CHECK_FALSE(book.prepare({"m3", OutgoingCommand::Kind::List, {}, {}, {}}, t0, 9, 9, none));
+}
+
+TEST_CASE("replies: taken only signed by that member, for a command of it still waiting") {
+  AgentCommandBook book(1000);
+  book.configure(commandable());
+  const TimePoint t0{};
+  std::vector<CommandOutcome> got;
+  const auto keep = [&](const CommandOutcome& o) { got.push_back(o); };
+  const auto a = book.prepare({"m1", OutgoingCommand::Kind::Move, {}, "7", {"m2", "gw"}}, t0 + 2s,
+                              1000, 1, keep);
+  REQUIRE(a);
+  const auto drops = [&](ReplyDrop d) {
+    return book.counters().replies_dropped[static_cast<std::size_t>(d)];
+  };
+  book.on_datagram(bytes(std::string("IKESTEER-REPLY/1 nonsense")));
+  CHECK(drops(ReplyDrop::Malformed) == 1);
+  book.on_datagram(bytes(reply("m9", a->seq, health::ReplyResult::Ok, std::byte{0x11})));
+  CHECK(drops(ReplyDrop::UnknownMember) == 1);
+  book.on_datagram(bytes(reply("m1", a->seq, health::ReplyResult::Ok, std::byte{0x22})));
+  CHECK(drops(ReplyDrop::BadMac) == 1);
+  book.on_datagram(bytes(reply("m2", a->seq, health::ReplyResult::Ok, std::byte{0x22})));
+  CHECK(drops(ReplyDrop::NotPending) == 1);  // m2's key, but the command was m1's
+  book.on_datagram(bytes(reply("m1", a->seq + 1, health::ReplyResult::Ok, std::byte{0x11})));
+  CHECK(drops(ReplyDrop::NotPending) == 2);
+  CHECK(got.empty());
+  book.on_datagram(
+      bytes(reply("m1", a->seq, health::ReplyResult::Failed, std::byte{0x11}, "unknown_session")));
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].result == CommandResult::Failed);
+  CHECK(got[0].reason == "unknown_session");
+  CHECK(book.counters().move[static_cast<std::size_t>(CommandResult::Failed)] == 1);
+  // Answered once: the same reply again is not pending any more.
+  book.on_datagram(
+      bytes(reply("m1", a->seq, health::ReplyResult::Failed, std::byte{0x11}, "unknown_session")));
+  CHECK(drops(ReplyDrop::NotPending) == 3);
+  CHECK(book.idle());
+
+  // A list page, and a command nobody answers.
+  const auto l = book.prepare({"m2", OutgoingCommand::Kind::List, {}, {}, {}}, t0 + 2s, 0, 1, keep);
+  const auto lost =
+      book.prepare({"m1", OutgoingCommand::Kind::List, {}, {}, {}}, t0 + 1s, 0, 1, keep);
+  REQUIRE(l);
+  REQUIRE(lost);
+  health::AgentReply header;
+  header.member = "m2";
+  header.seq = l->seq;
+  header.time = 1;
+  const std::vector<health::ListedSession> all = {{"3", ip("203.0.113.3"), "alice@example"},
+                                                  {"10", ip("2001:db8:9::1"), "bob"}};
+  book.on_datagram(bytes(health::encode_list_reply(header, all, std::nullopt,
+                                                   std::vector<std::byte>(16, std::byte{0x22}))));
+  REQUIRE(got.size() == 2);
+  CHECK(got[1].result == CommandResult::Ok);
+  CHECK(got[1].total == 2u);
+  CHECK_FALSE(got[1].more);
+  REQUIRE(got[1].sessions.size() == 2);
+  CHECK(got[1].sessions[0].id == "3");
+  CHECK(got[1].sessions[1].peer == ip("2001:db8:9::1"));
+  book.expire(t0 + 999ms);
+  CHECK(got.size() == 2);
+  book.expire(t0 + 1s);
+  REQUIRE(got.size() == 3);
+  CHECK(got[2].result == CommandResult::Timeout);
+  CHECK(book.counters().list[static_cast<std::size_t>(CommandResult::Timeout)] == 1);
+  CHECK(book.counters().list[static_cast<std::size_t>(CommandResult::Ok)] == 1);
+  CHECK(book.idle());
 }

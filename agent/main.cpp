@@ -1,8 +1,10 @@
 // ikesteer-agent: the member side of ikesteer. This step: list the member's established IKE
-// SAs from the local strongSwan charon (VICI) and move one of them to another member.
+// SAs from the local strongSwan charon (VICI) or libreswan pluto (whack) and move one of them
+// to another member.
 //   ikesteer-agent sessions [--vici unix:///path/charon.vici] [--json]
 //   ikesteer-agent move --session ID --gateway ADDRESS [--vici ...]
-// Exit status: 0 done; 1 charon could not be asked, or refused (move: unless charon reports
+//   (--whack PATH and/or --ctlsocket PATH instead of --vici: libreswan)
+// Exit status: 0 done; 1 the daemon could not be asked, or refused (move: unless it reports
 // success with at least one match).
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -12,12 +14,15 @@
 #include <string>
 #include <string_view>
 
+#include "agent/libreswan/whack_client.hpp"
 #include "agent/session.hpp"
 #include "agent/strongswan/charon_client.hpp"
 
 namespace {
 
 using namespace ikesteer::agent;
+using libreswan::WhackClient;
+using libreswan::WhackOptions;
 using strongswan::CharonClient;
 using strongswan::CharonOptions;
 
@@ -72,8 +77,8 @@ nlohmann::json session_json(const Session& s) {
   return j;
 }
 
-int list_sessions(const CharonOptions& options, bool json) {
-  const auto listed = CharonClient(options).list_sessions();
+int list_sessions(const SessionBackend& backend, bool json) {
+  const auto listed = backend.list_sessions();
   if (!listed) {
     error("cannot list IKE SAs: " + listed.error());
     return 1;
@@ -92,20 +97,21 @@ int list_sessions(const CharonOptions& options, bool json) {
   return 0;
 }
 
-int move_session(const CharonOptions& options, const std::string& id, const std::string& gateway) {
-  const auto reply = CharonClient(options).redirect(id, gateway);
+int move_session(const SessionBackend& backend, const std::string& daemon, const std::string& id,
+                 const std::string& gateway) {
+  const auto reply = backend.redirect(id, gateway);
   if (!reply) {
     error("cannot move session " + id + ": " + reply.error());
     return 1;
   }
   const std::string matches = " (matches=" + std::to_string(reply->matches) + ")";
   if (!reply->success || reply->matches == 0) {
-    error("charon refused to redirect session " + id + ": " +
+    error(daemon + " refused to redirect session " + id + ": " +
           (reply->errmsg.empty() ? std::string("no reason given") : reply->errmsg) + matches);
     return 1;
   }
-  // charon answers once it has queued the REDIRECT; the client moves after that.
-  std::printf("session %s: charon redirects it to %s%s\n", id.c_str(), gateway.c_str(),
+  // The daemon answers once it has queued the REDIRECT; the client moves after that.
+  std::printf("session %s: %s redirects it to %s%s\n", id.c_str(), daemon.c_str(), gateway.c_str(),
               matches.c_str());
   return 0;
 }
@@ -115,16 +121,21 @@ int move_session(const CharonOptions& options, const std::string& id, const std:
 int main(int argc, char** argv) {
   CLI::App app(
       "ikesteer-agent: the member side of ikesteer. Lists this member's established IKE SAs "
-      "from strongSwan's charon over VICI, and moves one to another member with an RFC 5685 "
+      "from strongSwan's charon over VICI (or libreswan's pluto through whack), and moves one to "
+      "another member with an RFC 5685 "
       "redirect. (The daemon that reports to ikesteer and takes its commands is not built "
       "yet.)");
   app.require_subcommand(1);
   CharonOptions options;
+  WhackOptions whack;
   std::int64_t timeout_ms = options.timeout.count();
   const auto add_charon_options = [&](CLI::App* command) {
     command->add_option("--vici", options.vici_uri, "charon's VICI socket (unix://PATH)")
         ->capture_default_str();
-    command->add_option("--timeout-ms", timeout_ms, "bound on the whole exchange with charon")
+    command->add_option("--whack", whack.whack, "libreswan: whack's path (instead of --vici)");
+    command->add_option("--ctlsocket", whack.ctlsocket,
+                        "libreswan: pluto's control socket (instead of --vici)");
+    command->add_option("--timeout-ms", timeout_ms, "bound on each exchange with the daemon")
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{600000}))
         ->capture_default_str();
   };
@@ -146,6 +157,12 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   options.timeout = std::chrono::milliseconds(timeout_ms);
-  if (*sessions) return list_sessions(options, json);
-  return move_session(options, id, gateway);
+  whack.timeout = options.timeout;
+  const CLI::App* chosen = *sessions ? sessions : move;
+  const bool libreswan = chosen->count("--whack") + chosen->count("--ctlsocket") > 0;
+  const CharonClient charon(options);
+  const WhackClient pluto(whack);
+  const SessionBackend& backend = libreswan ? static_cast<const SessionBackend&>(pluto) : charon;
+  if (*sessions) return list_sessions(backend, json);
+  return move_session(backend, libreswan ? "pluto" : "charon", id, gateway);
 }

@@ -11,13 +11,13 @@ namespace {
 
 using namespace agent_tokens;
 
-enum Field : unsigned { kMember, kSeq, kTime, kCommand, kAfter, kSession, kGateway, kFieldCount };
-constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
-    "member", "seq", "time", "command", "after", "session", "gateway"};
+enum Field : unsigned { kCommand = kCommonFieldCount, kAfter, kSession, kGateway, kFieldCount };
+constexpr auto kFieldNames = with_common_fields({"command", "after", "session", "gateway"});
+static_assert(kFieldNames.size() == kFieldCount);
 constexpr unsigned bit(Field f) {
   return 1U << f;
 }
-constexpr unsigned kRequired = bit(kMember) | bit(kSeq) | bit(kTime) | bit(kCommand);
+constexpr unsigned kRequired = kCommonFields | bit(kCommand);
 // The keys each command takes: list all of these, move exactly these.
 constexpr unsigned kListKeys = kRequired | bit(kAfter);
 constexpr unsigned kMoveKeys = kRequired | bit(kSession) | bit(kGateway);
@@ -39,12 +39,6 @@ bool is_dns_label(std::string_view label) noexcept {
 // Sets `field` from `value`; false if the value is invalid.
 bool set_field(AgentCommand& c, unsigned field, std::string_view value) noexcept {
   switch (field) {
-    case kMember:
-      return assign(parse_name(value), c.member);
-    case kSeq:
-      return assign(parse_unsigned<std::uint64_t>(value), c.seq);
-    case kTime:
-      return assign(parse_unsigned<std::int64_t>(value), c.time);
     case kCommand:
       return assign(parse_word(value, kCommandKinds), c.kind);
     case kAfter:
@@ -54,7 +48,7 @@ bool set_field(AgentCommand& c, unsigned field, std::string_view value) noexcept
     case kGateway:
       return assign(if_valid(is_gateway(value), value), c.gateway);
     default:
-      return false;
+      return set_common_field(c, field, value);
   }
 }
 
@@ -93,9 +87,7 @@ Result<AgentCommand, AgentReject> parse_agent_command(
 
 std::string encode_agent_command(const AgentCommand& command, std::span<const std::byte> key) {
   std::string out(kCommandVersion);
-  append_field(out, kFieldNames[kMember], command.member);
-  append_field(out, kFieldNames[kSeq], command.seq);
-  append_field(out, kFieldNames[kTime], command.time);
+  append_common_fields(out, command);
   append_field(out, kFieldNames[kCommand], to_string(command.kind));
   switch (command.kind) {
     case CommandKind::List:

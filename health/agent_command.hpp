@@ -38,6 +38,8 @@
 //   malformed, get no reply at all: the agent drops and counts them.
 //   result=failed: the command was valid but the IKE daemon could not do it; reason is one of
 //   kReplyFailureReasons.
+// - Only result=ok carries sessions=, more= and session lines, and never reason=; refused and
+//   failed always carry reason=.
 // - reason: 1..32 characters of [a-z_]. identity: the client's IKE identity for display,
 //   percent-encoded (bytes outside [A-Za-z0-9-._~@:=,+/] as %XX, upper-case hex), cut to at
 //   most 255 encoded characters (never inside an escape).
@@ -127,11 +129,13 @@ struct AgentReply {
 
 // Syntax only (Malformed); check the MAC with verify_agent_mac().
 Result<AgentReply, AgentReject> parse_agent_reply(std::span<const std::byte> datagram);
-// A reply without sessions (move, or refused/failed), signed.
+// A reply without sessions (move, or refused/failed), signed, without a trailing newline:
+// reason and sessions when set, more=1 when more (reply.listed is ignored).
 std::string encode_agent_reply(const AgentReply& reply, std::span<const std::byte> key);
 // The list reply to a list command with `after`: the sessions (any order; ids unique) that come
-// after `after` in id order, as many as fit in kMaxAgentReplySize, with sessions=<all.size()>
-// and more set; result=ok. `header` gives member, seq and time.
+// after `after` in id order, as many as fit in kMaxAgentReplySize (at least one when any do
+// come after), with sessions=<all.size()> and more=0 or 1; result=ok; without a trailing
+// newline. `header` gives member, seq and time; identities are raw (encoded here).
 std::string encode_list_reply(const AgentReply& header, std::span<const ListedSession> all,
                               std::optional<std::string_view> after,
                               std::span<const std::byte> key);

@@ -12,15 +12,14 @@ namespace {
 
 using namespace agent_tokens;
 
-enum Field : unsigned { kMember, kSeq, kTime, kResult, kReason, kSessions, kMore, kFieldCount };
-constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
-    "member", "seq", "time", "result", "reason", "sessions", "more"};
+enum Field : unsigned { kResult = kCommonFieldCount, kReason, kSessions, kMore, kFieldCount };
+constexpr auto kFieldNames = with_common_fields({"result", "reason", "sessions", "more"});
+static_assert(kFieldNames.size() == kFieldCount);
 constexpr unsigned bit(Field f) {
   return 1U << f;
 }
-constexpr unsigned kRequired = bit(kMember) | bit(kSeq) | bit(kTime) | bit(kResult);
-// What only result=ok may carry (with its session lines), and what refused and failed need.
-constexpr unsigned kOkOnly = bit(kSessions) | bit(kMore);
+constexpr unsigned kRequired = kCommonFields | bit(kResult);
+// The keys refused and failed take: no sessions= or more= (nor session lines).
 constexpr unsigned kNotOkRequired = kRequired | bit(kReason);
 constexpr std::array kReplyResults = {ReplyResult::Ok, ReplyResult::Refused, ReplyResult::Failed};
 constexpr std::size_t kMaxReasonSize = 32;
@@ -38,14 +37,17 @@ constexpr std::size_t field_size(std::string_view key, std::size_t value) {
   return 1 + key.size() + 1 + value;  // " key=value"
 }
 constexpr std::size_t kMaxListHeaderSize =
-    kReplyVersion.size() + field_size("member", kMaxNameSize) + field_size("seq", kMaxDecimalSize) +
-    field_size("time", kMaxDecimalSize) + field_size("result", 2) +
-    field_size("sessions", kMaxDecimalSize) + field_size("more", 1) + 1;
+    kReplyVersion.size() + field_size(kFieldNames[kMember], kMaxNameSize) +
+    field_size(kFieldNames[kSeq], kMaxDecimalSize) +
+    field_size(kFieldNames[kTime], kMaxDecimalSize) + field_size(kFieldNames[kResult], 2) +
+    field_size(kFieldNames[kSessions], kMaxDecimalSize) + field_size(kFieldNames[kMore], 1) + 1;
 constexpr std::size_t kMaxSessionLineSize =
-    kSessionHead.size() + field_size("id", kMaxSessionIdSize) +
-    field_size("peer", kMaxAddressText) + field_size("identity", kMaxEncodedIdentitySize) + 1;
-constexpr std::size_t kMinSessionLineSize = kSessionHead.size() + field_size("id", 1) +
-                                            field_size("peer", 2) + field_size("identity", 0) + 1;
+    kSessionHead.size() + field_size(kSessionFieldNames[kId], kMaxSessionIdSize) +
+    field_size(kSessionFieldNames[kPeer], kMaxAddressText) +
+    field_size(kSessionFieldNames[kIdentity], kMaxEncodedIdentitySize) + 1;
+constexpr std::size_t kMinSessionLineSize =
+    kSessionHead.size() + field_size(kSessionFieldNames[kId], 1) +
+    field_size(kSessionFieldNames[kPeer], 2) + field_size(kSessionFieldNames[kIdentity], 0) + 1;
 constexpr std::size_t kMacLineSize = kMacLineMarker.size() + kMacHexSize;
 static_assert(kMaxListHeaderSize + kMaxSessionLineSize + kMacLineSize <= kMaxAgentReplySize,
               "a list page always has room for one session");
@@ -89,12 +91,6 @@ bool is_encoded_identity(std::string_view s) noexcept {
 
 bool set_field(AgentReply& r, unsigned field, std::string_view value) noexcept {
   switch (field) {
-    case kMember:
-      return assign(parse_name(value), r.member);
-    case kSeq:
-      return assign(parse_unsigned<std::uint64_t>(value), r.seq);
-    case kTime:
-      return assign(parse_unsigned<std::int64_t>(value), r.time);
     case kResult:
       return assign(parse_word(value, kReplyResults), r.result);
     case kReason:
@@ -104,7 +100,7 @@ bool set_field(AgentReply& r, unsigned field, std::string_view value) noexcept {
     case kMore:
       return (value == "0" || value == "1") && assign(std::optional(value == "1"), r.more);
     default:
-      return false;
+      return set_common_field(r, field, value);
   }
 }
 
@@ -147,9 +143,7 @@ std::optional<ListedSession> parse_session(std::string_view line) {
 // The header line without more= and its "\n".
 std::string header_line(const AgentReply& reply) {
   std::string out(kReplyVersion);
-  append_field(out, kFieldNames[kMember], reply.member);
-  append_field(out, kFieldNames[kSeq], reply.seq);
-  append_field(out, kFieldNames[kTime], reply.time);
+  append_common_fields(out, reply);
   append_field(out, kFieldNames[kResult], to_string(reply.result));
   if (reply.reason) append_field(out, kFieldNames[kReason], *reply.reason);
   if (reply.sessions) append_field(out, kFieldNames[kSessions], *reply.sessions);
@@ -254,7 +248,7 @@ std::string encode_list_reply(const AgentReply& header, std::span<const ListedSe
   std::size_t placed = 0;
   // more=0 and more=1 take the same room.
   const std::size_t room =
-      kMaxAgentReplySize - out.size() - field_size("more", 1) - 1 - kMacLineSize;
+      kMaxAgentReplySize - out.size() - field_size(kFieldNames[kMore], 1) - 1 - kMacLineSize;
   for (; placed < sorted; ++placed) {
     const std::string line = session_line(*pending[placed]);
     if (page.size() + line.size() > room) break;

@@ -15,10 +15,10 @@ namespace {
 
 using namespace agent_tokens;
 
-enum Field : unsigned { kMember, kSeq, kTime, kState, kLoad, kCapacity, kSessions, kFieldCount };
-constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
-    "member", "seq", "time", "state", "load", "capacity", "sessions"};
-constexpr unsigned kRequired = (1U << kMember) | (1U << kSeq) | (1U << kTime) | (1U << kState);
+enum Field : unsigned { kState = kCommonFieldCount, kLoad, kCapacity, kSessions, kFieldCount };
+constexpr auto kFieldNames = with_common_fields({"state", "load", "capacity", "sessions"});
+static_assert(kFieldNames.size() == kFieldCount);
+constexpr unsigned kRequired = kCommonFields | (1U << kState);
 constexpr std::array kAgentStates = {AgentState::Up, AgentState::Drain, AgentState::Maintenance,
                                      AgentState::Down};
 // The version tokens, at index version - 1.
@@ -55,12 +55,6 @@ std::string format_load(double load) {
 // Sets `field` from `value`; false if the value is invalid.
 bool set_field(AgentReport& r, unsigned field, std::string_view value) noexcept {
   switch (field) {
-    case kMember:
-      return assign(parse_name(value), r.member);
-    case kSeq:
-      return assign(parse_unsigned<std::uint64_t>(value), r.seq);
-    case kTime:
-      return assign(parse_unsigned<std::int64_t>(value), r.time);
     case kState:
       return assign(parse_word(value, kAgentStates), r.state);
     case kLoad:
@@ -70,7 +64,7 @@ bool set_field(AgentReport& r, unsigned field, std::string_view value) noexcept 
     case kSessions:
       return assign(parse_unsigned<std::uint32_t>(value), r.sessions);
     default:
-      return false;
+      return set_common_field(r, field, value);
   }
 }
 
@@ -115,9 +109,7 @@ Result<AgentReport, AgentReject> parse_agent_report(std::span<const std::byte> d
 
 std::string encode_agent_report(const AgentReport& report, std::span<const std::byte> key) {
   std::string out(kAgentVersion);
-  append_field(out, kFieldNames[kMember], report.member);
-  append_field(out, kFieldNames[kSeq], report.seq);
-  append_field(out, kFieldNames[kTime], report.time);
+  append_common_fields(out, report);
   append_field(out, kFieldNames[kState], to_string(report.state));
   if (report.load) append_field(out, kFieldNames[kLoad], format_load(*report.load));
   if (report.capacity) append_field(out, kFieldNames[kCapacity], *report.capacity);

@@ -9,9 +9,9 @@
 //                    [load=<0..1>] [capacity=<u32>] [sessions=<u32>] mac=<64 lowercase hex>
 //
 // - After the version token come key=value tokens, each preceded by exactly one space. member,
-//   seq, time and state are required; load and capacity are optional. Each key appears at most
-//   once, in any order, except mac, which is always last. An unknown key is an error: a new
-//   field needs a new version token.
+//   seq, time and state are required; load, capacity and sessions are optional. Each key
+//   appears at most once, in any order, except mac, which is always last. An unknown key is an
+//   error: a new field needs a new version token.
 // - member: 1..63 characters of [A-Za-z0-9_.-]. seq, time, capacity: decimal digits only
 //   (time at most 2^63 - 1; capacity is new clients per second; sessions: the established IKE
 //   SAs the member holds now, absent when its IKE daemon could not be asked). load: "0" or "1" with
@@ -52,7 +52,7 @@ inline constexpr std::chrono::seconds kDefaultAgentMaxSkew{30};
 
 // Why a report was not acted on. Words from to_string() are metric labels.
 enum class AgentReject : std::uint8_t {
-  Malformed,      // not a v1 report (parse_agent_report)
+  Malformed,      // not a report, command or reply of the grammar (the parse_agent_* functions)
   UnknownMember,  // no member by that name has an agent key (the caller's lookup)
   BadMac,         // the MAC does not match the member's key
   Replayed,       // seq not above the last admitted one

@@ -105,6 +105,37 @@ std::optional<unsigned> parse_fields(std::string_view rest,
   return seen;
 }
 
+// The fields every message has, first in its field list: a message's own fields start at
+// kCommonFieldCount, and its list of names is with_common_fields(its own names).
+enum CommonField : unsigned { kMember, kSeq, kTime, kCommonFieldCount };
+inline constexpr unsigned kCommonFields = (1U << kCommonFieldCount) - 1;
+inline constexpr std::array<std::string_view, kCommonFieldCount> kCommonFieldNames = {
+    "member", "seq", "time"};
+
+template <std::size_t N>
+constexpr std::array<std::string_view, kCommonFieldCount + N> with_common_fields(
+    const std::string_view (&own)[N]) {
+  std::array<std::string_view, kCommonFieldCount + N> names{};
+  std::copy(kCommonFieldNames.begin(), kCommonFieldNames.end(), names.begin());
+  std::copy(own, own + N, names.begin() + kCommonFieldCount);
+  return names;
+}
+
+// Sets a common field of a report, command or reply; false if the value is invalid.
+template <class Message>
+bool set_common_field(Message& m, unsigned field, std::string_view value) noexcept {
+  switch (field) {
+    case kMember:
+      return assign(parse_name(value), m.member);
+    case kSeq:
+      return assign(parse_unsigned<std::uint64_t>(value), m.seq);
+    case kTime:
+      return assign(parse_unsigned<std::int64_t>(value), m.time);
+    default:
+      return false;
+  }
+}
+
 // A one-line message (report, command): at most max_size bytes with an optional trailing "\n",
 // printable ASCII, ending in " mac=<hex>". The body is the line before " mac=".
 struct SignedLine {
@@ -122,6 +153,14 @@ void append_field(std::string& out, std::string_view key, T value) {
   std::array<char, kMaxDecimalSize + 1> digits{};
   const auto written = std::to_chars(digits.data(), digits.data() + digits.size(), value);
   append_field(out, key, std::string_view(digits.data(), written.ptr));
+}
+
+// Appends the common fields of a report, command or reply.
+template <class Message>
+void append_common_fields(std::string& out, const Message& m) {
+  append_field(out, kCommonFieldNames[kMember], m.member);
+  append_field(out, kCommonFieldNames[kSeq], m.seq);
+  append_field(out, kCommonFieldNames[kTime], m.time);
 }
 
 // Appends marker and the HMAC of every byte of `out` under key, in lowercase hex. Throws

@@ -4,12 +4,13 @@
 #   common/ (they never include each other), and of library headers only the C++ standard
 #   library, OpenSSL, <arpa/inet.h> and <endian.h>;
 # - agent/ is layered too: agent/vici/ (pure) < agent/*.hpp (backend-neutral types) <
-#   agent/strongswan/ < agent/main.cpp. agent/vici/ includes only itself and common/, and of
-#   library headers only the C++ standard library; agent/*.hpp only common/, each other and the
-#   standard library; agent/strongswan/ only itself, agent/vici/, agent/*.hpp and common/; main.cpp
-#   only agent/ and common/. Both of those may also include the agent protocol's two health/
-#   headers, health/agent_report.hpp and health/agent_command.hpp, and no other health/ header.
-#   Nothing in agent/ includes frontend/ (the agent runs on members).
+#   agent/strongswan/ and agent/libreswan/ (the backends) < agent/main.cpp. agent/vici/ includes
+#   only itself and common/, and of library headers only the C++ standard library; agent/*.hpp
+#   only common/, each other and the standard library; agent/strongswan/ only itself,
+#   agent/vici/, agent/*.hpp and common/; agent/libreswan/ only itself, agent/*.hpp and common/;
+#   main.cpp only agent/ and common/. The backends and main.cpp may also include the agent
+#   protocol's two health/ headers, health/agent_report.hpp and health/agent_command.hpp, and no
+#   other health/ header. Nothing in agent/ includes frontend/ (the agent runs on members).
 # - the folders of frontend/ are layered, each including only the folders before it:
 #     os, log  <  config  <  actions  <  probes  <  cluster  <  packet  <  operator  <  http
 #     <  daemon
@@ -56,11 +57,15 @@ while IFS=: read -r file _ line; do
     complain "$file includes a folder other than agent/vici/, agent/, common/ and the agent protocol ($line)"
 done < <(grep -Hn '#include "' agent/strongswan/*.?pp || true)
 while IFS=: read -r file _ line; do
+  [[ $line =~ \#include\ \"((agent/libreswan|common)/|agent/[a-z_]+\.hpp\"|$agent_protocol) ]] ||
+    complain "$file includes a folder other than agent/libreswan/, agent/, common/ and the agent protocol ($line)"
+done < <(grep -Hn '#include "' agent/libreswan/*.?pp || true)
+while IFS=: read -r file _ line; do
   [[ $line =~ \#include\ \"((agent|common)/|$agent_protocol) ]] ||
     complain "$file includes a folder other than agent/, common/ and the agent protocol ($line)"
 done < <(grep -Hn '#include "' agent/*.cpp || true)
 for dir in agent/*/; do
-  [[ $dir == agent/vici/ || $dir == agent/strongswan/ ]] ||
+  [[ $dir == agent/vici/ || $dir == agent/strongswan/ || $dir == agent/libreswan/ ]] ||
     complain "$dir is not in agent/'s layers"
 done
 

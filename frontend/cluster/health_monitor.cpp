@@ -54,7 +54,8 @@ struct HealthMonitor::Member {
   std::optional<health::AgentState> agent;  // the last admitted report, while fresh
   std::optional<double> load;
   std::optional<std::uint32_t> capacity;
-  std::vector<IpAddress> addresses;  // configured, or as last resolved
+  std::optional<std::uint32_t> sessions;  // the latest admitted report's
+  std::vector<IpAddress> addresses;       // configured, or as last resolved
   health::MemberVerdict verdict{health::MemberState::Unknown, false, "starting"};
   TimePoint since{};
   std::shared_ptr<int> alive = std::make_shared<int>();  // for callbacks that cannot be cancelled
@@ -260,12 +261,14 @@ void HealthMonitor::on_agent_datagram(std::span<const std::byte> datagram,
   member.agent = report->state;
   member.load = report->load;
   member.capacity = report->capacity;
+  if (report->sessions) member.sessions = report->sessions;
   Check& check = *member.find(CheckKind::Agent);
   std::string detail = "state=" + std::string(health::to_string(report->state));
   if (report->load) detail += " load=" + std::to_string(*report->load);
   record(member, check, true, std::move(detail), Duration{});
   schedule(member, check, config_->health.agent_max_age);
   judge(member);
+  if (report->sessions && on_sessions_) on_sessions_(member.config.name, *report->sessions);
 }
 
 void HealthMonitor::judge(Member& m) {
@@ -318,6 +321,7 @@ void HealthMonitor::publish() {
       report.checks.push_back({m->config.name, c->kind, c->tracker.state(),
                                c->tracker.transitioning(), c->detail, c->latency, c->ok,
                                c->failed});
+  for (const auto& m : members_) report.sessions.push_back({m->config.name, m->sessions});
   report.addresses = failover_->report();
   report.counters = counters_;
   {

@@ -49,6 +49,10 @@ class HealthMonitor {
   const HealthCounters& counters() const { return counters_; }
   // Checks and address holders as of the last result; from any thread.
   HealthReport report() const;
+  // Called with every admitted report that carries sessions= (on the main loop).
+  void on_reported_sessions(std::function<void(const std::string&, std::uint32_t)> call) {
+    on_sessions_ = std::move(call);
+  }
   // Moves the member's addresses home now (manual failback). False: no such member.
   bool fail_back(const std::string& member);
 
@@ -80,6 +84,7 @@ class HealthMonitor {
   mutable std::mutex report_mutex_;
   HealthReport report_;
   std::mt19937_64 random_;
+  std::function<void(const std::string&, std::uint32_t)> on_sessions_;
 };
 
 }  // namespace ikesteer::frontend

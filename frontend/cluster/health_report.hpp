@@ -37,8 +37,15 @@ struct AddressStatus {
   std::string reason;
 };
 
+// The sessions a member's agent reported in its latest admitted report (report v2).
+struct ReportedSessions {
+  std::string member;
+  std::optional<std::uint32_t> count;  // unset: no report with sessions= yet
+};
+
 struct HealthReport {
   std::vector<CheckStatus> checks;
+  std::vector<ReportedSessions> sessions;  // every member, in configuration order
   std::vector<AddressStatus> addresses;
   HealthCounters counters;
 };

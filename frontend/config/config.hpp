@@ -36,6 +36,13 @@ struct ProbeConfig {
   bool operator==(const ProbeConfig&) const = default;
 };
 
+// "198.51.100.2:5555" or "[2001:db8::2]:5555".
+struct Endpoint {
+  IpAddress address;
+  std::uint16_t port = 0;
+  bool operator==(const Endpoint&) const = default;
+};
+
 struct MemberConfig {
   std::string name;
   std::vector<IpAddress> addresses;  // service addresses (steered to, moved on failover)
@@ -45,17 +52,11 @@ struct MemberConfig {
   std::uint32_t capacity = 0;  // new clients per second; 0 = unlimited
   OperatorState state = OperatorState::Active;
   health::FailoverMode failover = health::FailoverMode::None;
-  std::string failover_member;       // FailoverMode::Member: the survivor's name
-  std::vector<std::byte> agent_key;  // empty: agent reports from this member are refused
+  std::string failover_member;             // FailoverMode::Member: the survivor's name
+  std::vector<std::byte> agent_key;        // empty: agent reports from this member are refused
+  std::optional<Endpoint> agent_commands;  // the agent's UDP command address; needs agent_key
   std::vector<ProbeConfig> probes;
   bool operator==(const MemberConfig&) const = default;
-};
-
-// "198.51.100.2:5555" or "[2001:db8::2]:5555".
-struct Endpoint {
-  IpAddress address;
-  std::uint16_t port = 0;
-  bool operator==(const Endpoint&) const = default;
 };
 
 struct Config {
@@ -126,6 +127,16 @@ struct Config {
     Duration announce_interval = std::chrono::milliseconds(200);
     bool operator==(const Failover&) const = default;
   } failover;
+  // Established sessions that ikesteer moves between members (drain with move).
+  struct Sessions {
+    // The cluster-wide budget of new IKE SAs ikesteer causes; today it paces session moves only
+    // (new clients at the front end are not paced by it yet).
+    double new_ike_sas_per_second = 20;
+    Duration move_timeout = std::chrono::seconds(20);  // a moved session must leave by then
+    unsigned move_attempts = 3;                        // moves per session before it counts failed
+    Duration command_timeout = std::chrono::seconds(2);  // an unanswered agent command times out
+    bool operator==(const Sessions&) const = default;
+  } sessions;
   struct Http {
     bool enabled = false;  // an [http] table is present
     std::vector<Endpoint> listen{{*IpAddress::parse("127.0.0.1"), 8080}};

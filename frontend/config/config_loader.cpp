@@ -416,6 +416,13 @@ std::vector<Field> http_fields(Config::Http& c) {
           {"write_timeout", seconds(c.write_timeout, 0.1, 3600)}};
 }
 
+std::vector<Field> sessions_fields(Config::Sessions& c) {
+  return {{"new_ike_sas_per_second", number_above(c.new_ike_sas_per_second, 0, 1'000'000)},
+          {"move_timeout", seconds(c.move_timeout, 1, 3600)},
+          {"move_attempts", integer(c.move_attempts, 1, 100)},
+          {"command_timeout", seconds(c.command_timeout, 0.1, 60)}};
+}
+
 std::vector<Field> failover_fields(Config::Failover& c) {
   return {{"interface", text(c.interface)},
           {"hook", string_list(c.hook)},
@@ -527,6 +534,14 @@ std::vector<Field> member_fields(MemberConfig& m, const health::ProbeTiming& tim
            }},
           {"failover", failover_mode(m)},
           {"agent_key", hex_key(m.agent_key)},
+          {"agent_commands",
+           [&m](const toml::node& n) -> Reason {
+             const auto v = n.value_exact<std::string>();
+             auto e = v ? parse_endpoint(*v) : std::nullopt;
+             if (!e) return "must be \"address:port\" or \"[address]:port\"";
+             m.agent_commands = e;
+             return std::nullopt;
+           }},
           {"probe", table_array(m.probes, prefix + ".probe", {"type"}, probe_fields_of, errors)},
           {"gateway",
            [&m](const toml::node& n) -> Reason {
@@ -552,6 +567,8 @@ void check_member(const toml::table& t, const std::string& prefix, const MemberC
     errors.add(at, prefix + ".addresses", "is required (or host)");
   if (t.contains("addresses") && t.contains("host"))
     errors.add(at, prefix + ".host", "give addresses or host, not both");
+  if (m.agent_commands && m.agent_key.empty())
+    errors.add(at, prefix + ".agent_commands", "needs agent_key (commands are signed with it)");
   if (m.failover != health::FailoverMode::None) {
     if (!m.host.empty())
       errors.add(at, prefix + ".failover", "needs fixed addresses, not a host name");
@@ -639,6 +656,7 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
       {"dns", dns_fields(config.dns, errors)},
       {"health", health_fields(config.health)},
       {"failover", failover_fields(config.failover)},
+      {"sessions", sessions_fields(config.sessions)},
       {"http", http_fields(config.http)}};
   // Members last: their probes start from [health]'s timing, and failover checks need
   // [failover].

@@ -23,6 +23,9 @@ level = "debug"
 listen = ["127.0.0.1:8080"]
 token = "demo-token"
 
+[sessions]
+new_ike_sas_per_second = 20
+
 [dns]
 listen = ["127.0.0.1", "::1"]
 port = 10053

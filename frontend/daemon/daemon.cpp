@@ -10,6 +10,7 @@
 #include "common/log.hpp"
 #include "frontend/cluster/health_monitor.hpp"
 #include "frontend/cluster/publisher.hpp"
+#include "frontend/cluster/session_mover.hpp"
 #include "frontend/cluster/shared_state.hpp"
 #include "frontend/config/config_loader.hpp"
 #include "frontend/config/reload_rules.hpp"
@@ -89,9 +90,15 @@ class Daemon {
         monitor_(
             uv_default_loop(), events_,
             [this](std::shared_ptr<const ClusterState> cluster) { publish(std::move(cluster)); }),
+        mover_(uv_default_loop(), shared_, events_),
         operator_side_(uv_default_loop(), {shared_, events_, monitor_, [this] { return totals(); },
                                            [this] { return ike_counters(); },
-                                           [this](const OperatorAction& a) { return apply(a); }}) {}
+                                           [this](const OperatorAction& a) { return apply(a); },
+                                           [this] { return mover_.progress(); }}) {
+    monitor_.on_reported_sessions([this](const std::string& member, std::uint32_t count) {
+      mover_.on_reported_sessions(member, count);
+    });
+  }
 
   int run() {
     const auto config = config_;
@@ -158,6 +165,7 @@ class Daemon {
       log(LogLevel::Error, "health", "cannot start", {{"error", started.error()}});
       return 1;
     }
+    mover_.configure(*config);
     for (Signal* s : {&sighup_, &sigterm_, &sigint_}) s->init(loop, *this, uv_signal_init);
     stats_timer_.init(loop, *this, uv_timer_init);
     uv_signal_start(
@@ -223,6 +231,7 @@ class Daemon {
     if (auto configured = monitor_.configure(config_); !configured)
       log(LogLevel::Error, "health", "agent reports not received", {{"error", configured.error()}});
     publish(monitor_.state());
+    mover_.configure(*config_);
   }
 
   // The running configuration in a new cluster state, to the packet threads.
@@ -243,6 +252,13 @@ class Daemon {
         d.outcome.message += " (not persisted: " + saved.error() + ")";
     }
     if (d.fail_back) monitor_.fail_back(a.member);
+    if (d.stop_moving) mover_.stop(a.member, "undrained by " + a.who);
+    // After take_effect(): the plan the moves follow no longer steers to the member.
+    if (d.move_sessions)
+      if (auto moving = mover_.start(a.member, a.who); !moving) {
+        d.outcome = {false, 409, moving.error()};
+        return d.outcome;
+      }
     events_.add(LogLevel::Info, "operator", "operator_action", a.member,
                 "operator: " + d.outcome.message,
                 {{"member", a.member}, {"action", d.what}, {"who", a.who}, {"why", a.why}});
@@ -256,6 +272,7 @@ class Daemon {
     for (auto& w : dns_workers_) w->stop();
     if (dns_tcp_) dns_tcp_->close();
     monitor_.stop();
+    mover_.close();
     log_stats();
     for (Signal* s : {&sighup_, &sigterm_, &sigint_}) s->close();
     stats_timer_.close();
@@ -289,6 +306,7 @@ class Daemon {
       t.dns = sum(dns, dns_transport);
     }
     t.health = monitor_.report().counters;
+    t.agent_commands = mover_.counters();
     return t;
   }
 
@@ -297,6 +315,7 @@ class Daemon {
     const Totals t = totals();
     log(LogLevel::Info, "ike", "counters", {{"totals", summary(t.ike)}});
     log(LogLevel::Info, "health", "counters", {{"totals", summary(t.health)}});
+    log(LogLevel::Info, "sessions", "counters", {{"totals", summary(t.agent_commands)}});
     if (dns_tcp_) log(LogLevel::Info, "dns", "counters", {{"totals", summary(t.dns)}});
   }
 
@@ -310,6 +329,7 @@ class Daemon {
   Publisher publisher_;
   EventLog events_;
   HealthMonitor monitor_;
+  SessionMover mover_;
   OperatorSide operator_side_;
   std::vector<std::unique_ptr<IkeHandler>> ike_handlers_;  // one per loop
   std::vector<std::unique_ptr<DnsHandler>> dns_handlers_;  // one per DNS UDP socket

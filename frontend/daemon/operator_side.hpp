@@ -34,6 +34,7 @@ class OperatorSide final : public ControlPlane {
     std::function<Totals()> totals;                             // any thread
     std::function<std::vector<IkeCounters>()> ike_loops;        // any thread
     std::function<ActionOutcome(const OperatorAction&)> apply;  // called on the main loop
+    std::function<std::vector<MoveProgress>()> moves;           // any thread
   };
 
   OperatorSide(uv_loop_t* loop, Parts parts);
@@ -51,6 +52,7 @@ class OperatorSide final : public ControlPlane {
   std::vector<RatePoint> rates() const override;
   std::vector<RecentDecision> recent_decisions() const override;
   SteeringExplanation explain(const IpAddress& client) const override;
+  std::vector<MoveProgress> moves() const override { return parts_.moves(); }
   ActionOutcome act(const OperatorAction& action) override;
   bool ready() const override;
   std::chrono::system_clock::time_point started() const override { return started_; }

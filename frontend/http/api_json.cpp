@@ -85,11 +85,40 @@ Json check_object(const CheckStatus& c) {
           {"failed", c.failed}};
 }
 
+Json move_object(const MoveProgress& p) {
+  return {
+      {"member", p.member},
+      {"state", to_string(p.state)},
+      {"total", p.total},
+      {"left", p.left},
+      {"requested", p.requested},
+      {"moved", p.moved},
+      {"failed", p.failed()},
+      {"failed_by_reason", {{"attempts", p.failed_attempts}, {"no_target", p.failed_no_target}}},
+      {"moves_per_second", p.moves_per_second},
+      {"started_at", rfc3339(p.started_at)},
+      {"last_error", p.last_error.empty() ? Json(nullptr) : Json(p.last_error)},
+      {"stop_reason", p.stop_reason.empty() ? Json(nullptr) : Json(p.stop_reason)}};
+}
+
+// {"count": the latest report's or null, "move": the member's move job or null}.
+Json sessions_object(const std::string& member, const HealthReport& health,
+                     const std::vector<MoveProgress>& moves) {
+  Json count = nullptr;
+  for (const ReportedSessions& s : health.sessions)
+    if (s.member == member && s.count) count = *s.count;
+  Json move = nullptr;
+  for (const MoveProgress& p : moves)
+    if (p.member == member) move = move_object(p);
+  return {{"count", std::move(count)}, {"move", std::move(move)}};
+}
+
 // Everything about config.members[index]. `status` is null if the published cluster state does
 // not cover it (it always should); `redirects` null if the totals were counted against another
 // member list (a reload between the two snapshots).
 Json member_object(const Config& config, std::size_t index, const MemberStatus* status,
-                   const std::vector<CheckStatus>& checks, std::optional<std::uint64_t> redirects) {
+                   const HealthReport& health, const std::vector<MoveProgress>& moves,
+                   std::optional<std::uint64_t> redirects) {
   const MemberConfig& m = config.members[index];
   Json j;
   j["name"] = m.name;
@@ -110,10 +139,12 @@ Json member_object(const Config& config, std::size_t index, const MemberStatus* 
   j["addresses"] = addresses(status ? status->addresses : m.addresses);
   j["moved_away"] = status ? addresses(status->moved_away) : Json::array();
   Json list = Json::array();
-  for (const CheckStatus& c : checks)
+  for (const CheckStatus& c : health.checks)
     if (c.member == m.name) list.push_back(check_object(c));
   j["checks"] = std::move(list);
   j["redirects"] = redirects ? Json(*redirects) : Json(nullptr);
+  j["agent_commands"] = m.agent_commands && !m.agent_key.empty();
+  j["sessions"] = sessions_object(m.name, health, moves);
   return j;
 }
 
@@ -202,6 +233,7 @@ std::string status_json(const ControlPlane& plane, std::string_view version, boo
       t.ike.responder.replies[static_cast<std::size_t>(redirect::ReplyKind::Redirect)];
   add_status_totals(totals, kDnsCounters, t.dns);
   add_status_totals(totals, kHealthCounters, t.health);
+  add_status_totals(totals, kAgentCommandCounters, t.agent_commands);
 
   Json j;
   j["version"] = version;
@@ -219,11 +251,12 @@ std::string members_json(const ControlPlane& plane) {
   const Published p = plane.current();
   const HealthReport h = plane.health();
   const Totals t = plane.totals();
+  const std::vector<MoveProgress> moves = plane.moves();
   Json list = Json::array();
   if (p.config)
     for (std::size_t i = 0; i < p.config->members.size(); ++i)
       list.push_back(
-          member_object(*p.config, i, status_of(p, i), h.checks, redirects_of(t, *p.config, i)));
+          member_object(*p.config, i, status_of(p, i), h, moves, redirects_of(t, *p.config, i)));
   return dump(Json{{"members", std::move(list)}});
 }
 
@@ -237,8 +270,14 @@ std::optional<std::string> member_json(const ControlPlane& plane, std::string_vi
   const auto i = static_cast<std::size_t>(it - members.begin());
   const HealthReport h = plane.health();
   const Totals t = plane.totals();
-  return dump(
-      member_object(*p.config, i, status_of(p, i), h.checks, redirects_of(t, *p.config, i)));
+  return dump(member_object(*p.config, i, status_of(p, i), h, plane.moves(),
+                            redirects_of(t, *p.config, i)));
+}
+
+std::string moves_json(const ControlPlane& plane) {
+  Json list = Json::array();
+  for (const MoveProgress& p : plane.moves()) list.push_back(move_object(p));
+  return dump(Json{{"moves", std::move(list)}});
 }
 
 std::string events_json(const ControlPlane& plane, std::uint64_t after) {
@@ -320,10 +359,12 @@ std::string counters_json(const ControlPlane& plane) {
     for (std::size_t i = 0; i < p.config->members.size(); ++i)
       redirects[p.config->members[i].name] = t.redirects_per_member[i];
 
-  return dump(Json{{kIkeCounters.name, counters_object(kIkeCounters, t.ike)},
-                   {"redirects", std::move(redirects)},
-                   {kDnsCounters.name, counters_object(kDnsCounters, t.dns)},
-                   {kHealthCounters.name, counters_object(kHealthCounters, t.health)}});
+  return dump(
+      Json{{kIkeCounters.name, counters_object(kIkeCounters, t.ike)},
+           {"redirects", std::move(redirects)},
+           {kDnsCounters.name, counters_object(kDnsCounters, t.dns)},
+           {kHealthCounters.name, counters_object(kHealthCounters, t.health)},
+           {kAgentCommandCounters.name, counters_object(kAgentCommandCounters, t.agent_commands)}});
 }
 
 std::string rates_json(const ControlPlane& plane) {

@@ -24,6 +24,10 @@ std::string members_json(const ControlPlane& plane);
 // GET /api/v1/members/<name>: one member; nullopt when there is none by that name.
 std::optional<std::string> member_json(const ControlPlane& plane, std::string_view name);
 
+// GET /api/v1/moves: {"moves": [...]}, every member's move job (drain with move=sessions), by
+// member name.
+std::string moves_json(const ControlPlane& plane);
+
 // GET /api/v1/events?after=N: {"events": [...], "last": <id of the newest event, or N>}.
 std::string events_json(const ControlPlane& plane, std::uint64_t after);
 

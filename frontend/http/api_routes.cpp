@@ -98,12 +98,16 @@ HttpResponse act(ControlPlane& plane, const std::string& token, const HttpReques
                                "\" (drain, undrain, maintenance, failback, weight)");
   auto body = parse_action_body(request.body, *kind);
   if (!body) return json_error(400, body.error());
+  const auto move = parameter(request, "move");
+  if (move && *move != "sessions")
+    return json_error(400, "move: must be \"sessions\" (got \"" + printable(*move) + "\")");
 
   OperatorAction action{.kind = *kind,
                         .member = target->name,
                         .weight = body->weight,
                         .who = request.peer.to_string(),
-                        .why = std::move(body->reason)};
+                        .why = std::move(body->reason),
+                        .move_sessions = move.has_value()};
   const ActionOutcome outcome = plane.act(action);
 
   nlohmann::ordered_json j;
@@ -111,6 +115,7 @@ HttpResponse act(ControlPlane& plane, const std::string& token, const HttpReques
   j["member"] = action.member;
   j["action"] = action_verb(action.kind);
   if (action.kind == OperatorAction::Kind::SetWeight) j["weight"] = action.weight;
+  if (action.move_sessions) j["move"] = "sessions";
   j["message"] = outcome.message;
   if (!outcome.ok) j["error"] = outcome.message;
   return json(j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace),
@@ -145,6 +150,7 @@ void install_api(HttpServer& server, ControlPlane& plane, const ApiOptions& opti
   server.route_prefix("POST", std::string(kMembers),
                       [p, token](const HttpRequest& r) { return act(*p, token, r); });
   server.route("GET", "/api/v1/events", [p](const HttpRequest& r) { return events(*p, r); });
+  server.route("GET", "/api/v1/moves", [p](const HttpRequest&) { return json(moves_json(*p)); });
   server.route("GET", "/api/v1/addresses",
                [p](const HttpRequest&) { return json(addresses_json(*p)); });
   server.route("GET", "/api/v1/decisions",

@@ -105,6 +105,7 @@ json state_json(const ControlPlane& control, const Totals& totals, std::size_t m
                 std::int64_t steady_offset) {
   const Published published = control.current();
   const HealthReport report = control.health();
+  const std::vector<MoveProgress> moves = control.moves();
 
   json members = json::array();
   if (published.config && published.cluster) {
@@ -134,6 +135,18 @@ json state_json(const ControlPlane& control, const Totals& totals, std::size_t m
                           {"ok", k.ok},
                           {"failed", k.failed}});
       }
+      json sessions = nullptr;  // the latest report's count
+      for (const ReportedSessions& r : report.sessions)
+        if (r.member == c.name && r.count) sessions = *r.count;
+      json move = nullptr;  // the member's move job
+      for (const MoveProgress& p : moves)
+        if (p.member == c.name)
+          move = {{"state", std::string(to_string(p.state))},
+                  {"total", p.total},
+                  {"left", p.left},
+                  {"moved", p.moved},
+                  {"failed", p.failed()},
+                  {"per_second", p.moves_per_second}};
       members.push_back(
           {{"name", c.name},
            {"state", std::string(health::to_string(s.state))},
@@ -149,7 +162,10 @@ json state_json(const ControlPlane& control, const Totals& totals, std::size_t m
             i < totals.redirects_per_member.size() ? totals.redirects_per_member[i] : 0},
            {"addresses", std::move(addresses)},
            {"holds", std::move(holds)},
-           {"checks", std::move(checks)}});
+           {"checks", std::move(checks)},
+           {"sessions", std::move(sessions)},
+           {"move", std::move(move)},
+           {"can_move", c.agent_commands.has_value() && !c.agent_key.empty()}});
     }
   }
   json decisions = json::array();

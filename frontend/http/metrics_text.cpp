@@ -95,8 +95,10 @@ void counter_families(Writer& w, const CounterGroup<Owner>& group, const Owner& 
       for (std::size_t i = 0; i < values.size(); ++i) {
         if (f->label.empty())
           w.sample({}, values[i]);
-        else
+        else if (f->fixed_label.empty())
           w.sample({{f->label, c.label_value(i)}}, values[i]);
+        else
+          w.sample({{f->fixed_label, c.fixed_value}, {f->label, c.label_value(i)}}, values[i]);
       }
     }
   }
@@ -225,6 +227,30 @@ std::string metrics_text(const ControlPlane& plane, std::string_view version) {
     w.sample({{"member", c->member}, {"check", label}},
              std::chrono::duration<double>(c->latency).count());
   counter_families(w, kHealthCounters, t.health);
+  counter_families(w, kAgentCommandCounters, t.agent_commands);
+
+  // Established sessions and their moves.
+  w.family("ikesteer_member_sessions", "gauge",
+           "Established IKE SAs the member's agent reported last; absent without such a report.");
+  for (const ReportedSessions& s : h.sessions)
+    if (s.count) w.sample({{"member", s.member}}, std::uint64_t{*s.count});
+  const std::vector<MoveProgress> moves = plane.moves();
+  w.family("ikesteer_session_moves_total", "counter",
+           "Sessions of the member ikesteer moved away: move commands the agent accepted "
+           "(requested), sessions gone after one (moved), and failures (given up after "
+           "sessions.move_attempts, or no eligible member to go to). Per move job.");
+  for (const MoveProgress& m : moves) {
+    w.sample({{"member", m.member}, {"result", "requested"}}, m.requested);
+    w.sample({{"member", m.member}, {"result", "moved"}}, m.moved);
+    w.sample({{"member", m.member}, {"result", "failed"}}, m.failed());
+  }
+  w.family("ikesteer_session_moves_left", "gauge",
+           "Sessions still on the member, as its move job's last list found them.");
+  for (const MoveProgress& m : moves) w.sample({{"member", m.member}}, std::uint64_t{m.left});
+  w.family("ikesteer_member_empty", "gauge",
+           "1 when the member's move job found it holding no session, else 0.");
+  for (const MoveProgress& m : moves)
+    w.sample({{"member", m.member}}, std::uint64_t{m.state == MoveState::Empty ? 1u : 0u});
 
   // Addresses.
   w.family("ikesteer_address_owner", "gauge",

@@ -13,6 +13,7 @@
 #include "common/clock.hpp"
 #include "common/ip_address.hpp"
 #include "frontend/cluster/health_report.hpp"
+#include "frontend/cluster/session_move.hpp"
 #include "frontend/cluster/shared_state.hpp"
 #include "frontend/log/event_log.hpp"
 #include "frontend/operator/counter_summary.hpp"
@@ -36,6 +37,7 @@ struct Totals {
   std::vector<std::uint64_t> redirects_per_member;  // as current().config's members
   DnsTotals dns;
   HealthCounters health;
+  AgentCommandCounters agent_commands;
 };
 
 // One point of the dashboard's charts: rates over the second before `at`.
@@ -61,9 +63,10 @@ struct OperatorAction {
   enum class Kind : std::uint8_t { Drain, Undrain, Maintenance, SetWeight, FailBack };
   Kind kind;
   std::string member;
-  double weight = 0;  // SetWeight
-  std::string who;    // from the request: peer address (and token name, if any)
-  std::string why;    // the operator's reason, from the request body
+  double weight = 0;           // SetWeight
+  std::string who;             // from the request: peer address (and token name, if any)
+  std::string why;             // the operator's reason, from the request body
+  bool move_sessions = false;  // Drain, Maintenance: move the member's sessions away too
 };
 
 struct ActionOutcome {
@@ -82,6 +85,7 @@ class ControlPlane {
   virtual std::vector<RatePoint> rates() const = 0;  // the last 15 minutes, oldest first
   virtual std::vector<RecentDecision> recent_decisions() const = 0;  // newest first
   virtual SteeringExplanation explain(const IpAddress& client) const = 0;
+  virtual std::vector<MoveProgress> moves() const = 0;  // every move job, by member name
   virtual ActionOutcome act(const OperatorAction& action) = 0;
   virtual bool ready() const = 0;  // listening, and a first verdict for every member
   virtual std::chrono::system_clock::time_point started() const = 0;

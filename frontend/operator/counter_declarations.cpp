@@ -181,9 +181,40 @@ constexpr Counter<HealthCounters> kHealth[] = {
      .status = "agent_reports_rejected"},
 };
 
+constexpr MetricFamily kAgentCommands{
+    "ikesteer_agent_commands_total",
+    "Commands sent to member agents, by command and result (a timeout: no valid answer in "
+    "sessions.command_timeout).",
+    "result", "command"};
+constexpr MetricFamily kAgentRepliesDropped{
+    "ikesteer_agent_replies_dropped_total",
+    "Datagrams at the agent command socket not taken as a reply, by reason.", "reason"};
+
+constexpr Counter<AgentCommandCounters> kAgentCommandsDeclared[] = {
+    {.field = field<&AgentCommandCounters::list>(),
+     .element = element_name<CommandResult>,
+     .summary = "list.",
+     .family = &kAgentCommands,
+     .fixed_value = "list",
+     .json = "list"},
+    {.field = field<&AgentCommandCounters::move>(),
+     .element = element_name<CommandResult>,
+     .summary = "move.",
+     .family = &kAgentCommands,
+     .fixed_value = "move",
+     .json = "move"},
+    {.field = field<&AgentCommandCounters::replies_dropped>(),
+     .element = element_name<ReplyDrop>,
+     .summary = "reply_dropped.",
+     .family = &kAgentRepliesDropped,
+     .json = "replies_dropped"},
+};
+
 }  // namespace
 
 const CounterGroup<IkeTotals> kIkeCounters{"ike", kIke};
+const CounterGroup<AgentCommandCounters> kAgentCommandCounters{"agent_commands",
+                                                               kAgentCommandsDeclared};
 const CounterGroup<DnsTotals> kDnsCounters{"dns", kDns};
 const CounterGroup<HealthCounters> kHealthCounters{"health", kHealth};
 

@@ -13,11 +13,13 @@
 
 namespace ikesteer::frontend {
 
-// A Prometheus counter family. Its samples have no label, or one: `label`.
+// A Prometheus counter family. Its samples have no label, or one: `label`; and, before it, a
+// label whose value each counter of the family fixes (`fixed_label`, Counter::fixed_value).
 struct MetricFamily {
   std::string_view name;  // "ikesteer_ike_drops_total"
   std::string_view help;
-  std::string_view label = {};  // "reason"; empty for an unlabelled family
+  std::string_view label = {};        // "reason"; empty for an unlabelled family
+  std::string_view fixed_label = {};  // "command"; empty for none
 };
 
 // The numbers of one counter in the struct that owns it (IkeTotals, DnsTotals, HealthCounters):
@@ -40,7 +42,8 @@ struct Counter {
   // A drop's summary name without "drop." names it in drop_counters() ("ike.malformed").
   std::string_view summary;
   const MetricFamily* family = nullptr;
-  std::string_view label = {};  // single numbers in a labelled family: the label's value
+  std::string_view label = {};        // single numbers in a labelled family: the label's value
+  std::string_view fixed_value = {};  // the family's fixed_label's value for this counter
   // Where /api/v1/counters shows it under the group's key; "a/b" nests. Arrays are an object
   // by element name.
   std::string_view json;

@@ -87,4 +87,8 @@ std::string summary(const HealthCounters& counters) {
   return summary_line(kHealthCounters, counters);
 }
 
+std::string summary(const AgentCommandCounters& counters) {
+  return summary_line(kAgentCommandCounters, counters);
+}
+
 }  // namespace ikesteer::frontend

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 
+#include "frontend/cluster/agent_command_counters.hpp"
 #include "frontend/cluster/health_counters.hpp"
 #include "frontend/operator/counter_totals.hpp"
 #include "frontend/packet/datagram_batch.hpp"
@@ -28,5 +29,6 @@ std::map<std::string, std::uint64_t> drop_counters(const IkeTotals& ike, const D
 std::string summary(const IkeTotals& totals);
 std::string summary(const DnsTotals& totals);
 std::string summary(const HealthCounters& counters);
+std::string summary(const AgentCommandCounters& counters);
 
 }  // namespace ikesteer::frontend

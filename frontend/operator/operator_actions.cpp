@@ -19,6 +19,18 @@ ActionDecision decide_action(const OperatorAction& action, const std::vector<Mem
   if (std::none_of(members.begin(), members.end(),
                    [&](const MemberConfig& m) { return m.name == action.member; }))
     return refused(404, "no member named \"" + action.member + "\"");
+  const MemberConfig& member =
+      *std::find_if(members.begin(), members.end(),
+                    [&](const MemberConfig& m) { return m.name == action.member; });
+  if (action.move_sessions) {
+    if (action.kind != K::Drain && action.kind != K::Maintenance)
+      return refused(400, "move=sessions goes with drain or maintenance only");
+    // Commands are signed with the agent's key and sent to its command address.
+    if (!member.agent_commands || member.agent_key.empty())
+      return refused(409, "member " + action.member +
+                              " has no agent_commands (and agent_key) configured: its sessions "
+                              "cannot be moved");
+  }
   ActionDecision d;
   switch (action.kind) {
     case K::Drain:
@@ -30,6 +42,9 @@ ActionDecision decide_action(const OperatorAction& action, const std::vector<Mem
       d.overrides = overrides;
       d.overrides->set_state(action.member, state);
       d.what = std::string(health::to_string(state));
+      d.move_sessions = action.move_sessions;
+      d.stop_moving = action.kind == K::Undrain;
+      if (d.move_sessions) d.what += ", moving its sessions";
       break;
     }
     case K::SetWeight:

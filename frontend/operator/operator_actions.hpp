@@ -19,6 +19,8 @@ struct ActionDecision {
   std::string what;  // the change, for the event: "drain", "weight 2.500000", "failback", ...
   std::optional<OperatorOverrides> overrides;  // set: run with these from now on, and save them
   bool fail_back = false;                      // ask the health monitor to fail the member back
+  bool move_sessions = false;  // start moving the member's established sessions away
+  bool stop_moving = false;    // stop moving them (the member takes new clients again)
 };
 
 // `members`: the running configuration's; `overrides`: the operators' changes in force.

@@ -103,6 +103,23 @@ class FakePlane final : public ControlPlane {
                          {ip("198.51.100.11"), "m1", "m1", "home", std::nullopt, ""},
                          {ip("2001:db8::11"), "m1", "", "releasing", std::nullopt, "moving"}};
 
+    report_.sessions = {{"m1", 8}, {"m2", std::nullopt}, {"m3", 0}};
+    MoveProgress move;
+    move.member = "m3";
+    move.state = MoveState::Moving;
+    move.total = 20;
+    move.left = 8;
+    move.requested = 14;
+    move.moved = 12;
+    move.failed_attempts = 1;
+    move.failed_no_target = 2;
+    move.moves_per_second = 1.5;
+    move.started_at = wall(1'700'000'000'000);
+    move.last_error = "move 17: timeout";
+    moves_ = {move};
+    totals_.agent_commands.move[static_cast<std::size_t>(CommandResult::Timeout)] = 4;
+    totals_.agent_commands.replies_dropped[static_cast<std::size_t>(ReplyDrop::BadMac)] = 6;
+
     for (std::uint64_t id = 1; id <= 5; ++id)
       events_.push_back({id,
                          wall(1'700'000'000'000 + static_cast<std::int64_t>(id)),
@@ -159,6 +176,7 @@ class FakePlane final : public ControlPlane {
     e.reason = health::PickReason::LoadSpill;
     return e;
   }
+  std::vector<MoveProgress> moves() const override { return moves_; }
   ActionOutcome act(const OperatorAction& action) override {
     std::lock_guard lock(mutex_);
     actions_.push_back(action);
@@ -189,6 +207,7 @@ class FakePlane final : public ControlPlane {
   Totals totals_;
   std::vector<RatePoint> rates_;
   std::vector<RecentDecision> decisions_;
+  std::vector<MoveProgress> moves_;
   std::atomic<bool> ready_{false};
   mutable std::mutex mutex_;
   std::vector<OperatorAction> actions_;
@@ -363,6 +382,27 @@ TEST_CASE("members: every field of every member, in configuration order") {
   CHECK(m3["operator_state"] == "drain");
   CHECK(m3["weight"] == 2.5);
   CHECK(m3["checks"] == json::array());
+
+  // Sessions: the latest report's count, and the move job, if any.
+  CHECK(m1["sessions"] == json{{"count", 8}, {"move", nullptr}});
+  CHECK(m2["sessions"]["count"].is_null());
+  CHECK(m3["sessions"]["count"] == 0);
+  CHECK(m3["sessions"]["move"] == json{{"member", "m3"},
+                                       {"state", "moving"},
+                                       {"total", 20},
+                                       {"left", 8},
+                                       {"requested", 14},
+                                       {"moved", 12},
+                                       {"failed", 3},
+                                       {"failed_by_reason", {{"attempts", 1}, {"no_target", 2}}},
+                                       {"moves_per_second", 1.5},
+                                       {"started_at", "2023-11-14T22:13:20.000Z"},
+                                       {"last_error", "move 17: timeout"},
+                                       {"stop_reason", nullptr}});
+  CHECK(m1["agent_commands"] == false);
+  const json moves = s.get("/api/v1/moves").body_json();
+  REQUIRE(moves["moves"].size() == 1);
+  CHECK(moves["moves"][0] == m3["sessions"]["move"]);
 
   // The member's `since` is when it changed, on the wall clock: about 90 s ago.
   const json status = s.get("/api/v1/status").body_json();
@@ -586,7 +626,21 @@ TEST_CASE("writes: each action reaches act() with who and why; its outcome is th
   // No body, or an empty object: no reason.
   CHECK(s.post("/api/v1/members/m1/drain", "").status == 200);
   CHECK(s.plane.actions().back().why.empty());
+  CHECK_FALSE(s.plane.actions().back().move_sessions);
   CHECK(s.post("/api/v1/members/m1/drain", " {} ").status == 200);
+
+  // Drain or maintenance with move=sessions: the same action, asking for the moves too.
+  for (const char* verb : {"drain", "maintenance"}) {
+    r = s.post(std::string("/api/v1/members/m3/") + verb + "?move=sessions", "");
+    CHECK(r.status == 200);
+    CHECK(r.body_json()["move"] == "sessions");
+    CHECK(s.plane.actions().back().move_sessions);
+  }
+  const std::size_t acted = s.plane.actions().size();
+  r = s.post("/api/v1/members/m3/drain?move=everything", "");
+  CHECK(r.status == 400);
+  CHECK(r.body_json()["error"] == "move: must be \"sessions\" (got \"everything\")");
+  CHECK(s.plane.actions().size() == acted);  // refused before act()
 
   // act()'s status and message pass through.
   r = s.post("/api/v1/members/m1/failback", R"({"reason":"it is back"})");
@@ -808,13 +862,28 @@ TEST_CASE("metrics: valid exposition format with every family the brief names") 
   CHECK(r.status == 200);
   CHECK(r.header("content-type") == "text/plain; version=0.0.4; charset=utf-8");
   const Exposition e = check_exposition(r.body);
-  for (const char* family :
-       {"ikesteer_build_info", "ikesteer_ike_received_total", "ikesteer_ike_replies_total",
-        "ikesteer_ike_drops_total", "ikesteer_redirects_total", "ikesteer_dns_queries_total",
-        "ikesteer_dns_responses_total", "ikesteer_dns_drops_total", "ikesteer_dns_rrl_total",
-        "ikesteer_member_state", "ikesteer_member_transitioning", "ikesteer_probe_results_total",
-        "ikesteer_probe_latency_seconds", "ikesteer_address_owner", "ikesteer_agent_reports_total",
-        "ikesteer_start_time_seconds"})
+  for (const char* family : {"ikesteer_build_info",
+                             "ikesteer_ike_received_total",
+                             "ikesteer_ike_replies_total",
+                             "ikesteer_ike_drops_total",
+                             "ikesteer_redirects_total",
+                             "ikesteer_dns_queries_total",
+                             "ikesteer_dns_responses_total",
+                             "ikesteer_dns_drops_total",
+                             "ikesteer_dns_rrl_total",
+                             "ikesteer_member_state",
+                             "ikesteer_member_transitioning",
+                             "ikesteer_probe_results_total",
+                             "ikesteer_probe_latency_seconds",
+                             "ikesteer_address_owner",
+                             "ikesteer_agent_reports_total",
+                             "ikesteer_start_time_seconds",
+                             "ikesteer_agent_commands_total",
+                             "ikesteer_agent_replies_dropped_total",
+                             "ikesteer_member_sessions",
+                             "ikesteer_session_moves_total",
+                             "ikesteer_session_moves_left",
+                             "ikesteer_member_empty"})
     CHECK_MESSAGE(e.types.contains(family), family);
 
   CHECK(e.label("ikesteer_build_info", {{"version", "1.2.3"}}) == "1");
@@ -832,6 +901,18 @@ TEST_CASE("metrics: valid exposition format with every family the brief names") 
   CHECK(e.label("ikesteer_agent_reports_total", {{"result", "admitted"}}) == "12");
   CHECK(e.label("ikesteer_agent_reports_total", {{"result", "bad_mac"}}) == "2");
   CHECK(e.label("ikesteer_member_weight", {{"member", "m3"}}) == "2.5");
+  CHECK(e.label("ikesteer_agent_commands_total", {{"command", "move"}, {"result", "timeout"}}) ==
+        "4");
+  CHECK(e.label("ikesteer_agent_commands_total", {{"command", "list"}, {"result", "ok"}}) == "0");
+  CHECK(e.label("ikesteer_agent_replies_dropped_total", {{"reason", "bad_mac"}}) == "6");
+  CHECK(e.label("ikesteer_member_sessions", {{"member", "m1"}}) == "8");
+  CHECK(e.label("ikesteer_member_sessions", {{"member", "m2"}}).empty());
+  CHECK(e.label("ikesteer_session_moves_total", {{"member", "m3"}, {"result", "requested"}}) ==
+        "14");
+  CHECK(e.label("ikesteer_session_moves_total", {{"member", "m3"}, {"result", "moved"}}) == "12");
+  CHECK(e.label("ikesteer_session_moves_total", {{"member", "m3"}, {"result", "failed"}}) == "3");
+  CHECK(e.label("ikesteer_session_moves_left", {{"member", "m3"}}) == "8");
+  CHECK(e.label("ikesteer_member_empty", {{"member", "m3"}}) == "0");
   CHECK(e.label("ikesteer_member_reported_load", {{"member", "m2"}}) == "0.75");
   CHECK(e.label("ikesteer_member_reported_load", {{"member", "m1"}}).empty());
 

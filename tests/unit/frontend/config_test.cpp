@@ -289,3 +289,61 @@ read_timeout = 2.5
   CHECK(errors_of("[http]\ntls_certificate = \"/etc/ikesteer/cert.pem\"\n" + std::string(kMember))
             .at(0) == "t.toml:1:1: http.tls_key: tls_certificate and tls_key go together");
 }
+
+TEST_CASE("[sessions] and a member's agent_commands: values, defaults and errors") {
+  auto c = parse_config(R"([sessions]
+new_ike_sas_per_second = 7.5
+move_timeout = 30
+move_attempts = 5
+command_timeout = 0.5
+[[member]]
+name = "m1"
+addresses = ["198.51.100.11"]
+agent_key = "00112233445566778899aabbccddeeff"
+agent_commands = "[2001:db8::11]:5556"
+[[member]]
+name = "m2"
+addresses = ["198.51.100.12"]
+agent_key = "00112233445566778899aabbccddeeff"
+agent_commands = "192.0.2.12:5556"
+)",
+                        "t.toml");
+  REQUIRE(c.has_value());
+  CHECK(c->sessions.new_ike_sas_per_second == 7.5);
+  CHECK(c->sessions.move_timeout == std::chrono::seconds(30));
+  CHECK(c->sessions.move_attempts == 5);
+  CHECK(c->sessions.command_timeout == std::chrono::milliseconds(500));
+  REQUIRE(c->members[0].agent_commands.has_value());
+  CHECK(c->members[0].agent_commands->address == *IpAddress::parse("2001:db8::11"));
+  CHECK(c->members[0].agent_commands->port == 5556);
+  CHECK(c->members[1].agent_commands->address == *IpAddress::parse("192.0.2.12"));
+
+  const Config defaults = *parse_config(std::string(kMember), "t.toml");
+  CHECK(defaults.sessions.new_ike_sas_per_second == 20);
+  CHECK(defaults.sessions.move_timeout == std::chrono::seconds(20));
+  CHECK(defaults.sessions.move_attempts == 3);
+  CHECK(defaults.sessions.command_timeout == std::chrono::seconds(2));
+  CHECK_FALSE(defaults.members[0].agent_commands.has_value());
+
+  const auto e = errors_of(R"([sessions]
+new_ike_sas_per_second = 0
+move_attempts = 0
+[[member]]
+name = "m1"
+addresses = ["198.51.100.11"]
+agent_commands = "192.0.2.11:5556"
+[[member]]
+name = "m2"
+addresses = ["198.51.100.12"]
+agent_key = "00112233445566778899aabbccddeeff"
+agent_commands = "2001:db8::1:5556"
+)");
+  REQUIRE(e.size() == 4);
+  CHECK(e[0] == "t.toml:2:26: sessions.new_ike_sas_per_second: must be > 0 and <= 1e+06 (got 0)");
+  CHECK(e[1] == "t.toml:3:17: sessions.move_attempts: must be 1..100 (got 0)");
+  CHECK(e[2] ==
+        "t.toml:4:1: member[0].agent_commands: needs agent_key (commands are signed with it)");
+  CHECK(e[3] ==
+        "t.toml:12:18: member[1].agent_commands: must be \"address:port\" or "
+        "\"[address]:port\"");
+}

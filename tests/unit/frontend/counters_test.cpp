@@ -37,6 +37,7 @@ class CountersPlane final : public ControlPlane {
   std::vector<RatePoint> rates() const override { return {}; }
   std::vector<RecentDecision> recent_decisions() const override { return {}; }
   SteeringExplanation explain(const IpAddress&) const override { return {}; }
+  std::vector<MoveProgress> moves() const override { return {}; }
   ActionOutcome act(const OperatorAction&) override { return {}; }
   bool ready() const override { return true; }
   std::chrono::system_clock::time_point started() const override { return {}; }
@@ -59,6 +60,7 @@ Totals every_counter_numbered() {
   number_every_counter(kIkeCounters, t.ike, next);
   number_every_counter(kDnsCounters, t.dns, next);
   number_every_counter(kHealthCounters, t.health, next);
+  number_every_counter(kAgentCommandCounters, t.agent_commands, next);
   return t;
 }
 
@@ -89,7 +91,10 @@ std::map<std::string, std::string> metric_samples(const std::string& text) {
 template <class Owner>
 std::string series(const Counter<Owner>& c, std::size_t i) {
   if (c.family->label.empty()) return std::string(c.family->name);
-  return std::string(c.family->name) + "{" + std::string(c.family->label) + "=\"" +
+  std::string fixed;
+  if (!c.family->fixed_label.empty())
+    fixed = std::string(c.family->fixed_label) + "=\"" + std::string(c.fixed_value) + "\",";
+  return std::string(c.family->name) + "{" + fixed + std::string(c.family->label) + "=\"" +
          std::string(c.label_value(i)) + "\"}";
 }
 
@@ -158,12 +163,14 @@ TEST_CASE("every number of the totals is declared, once") {
   check_declared_once_each(kIkeCounters);
   check_declared_once_each(kDnsCounters);
   check_declared_once_each(kHealthCounters);
+  check_declared_once_each(kAgentCommandCounters);
 }
 
 TEST_CASE("every declared counter has its own value in every output") {
   check_every_output(kIkeCounters, &Totals::ike);
   check_every_output(kDnsCounters, &Totals::dns);
   check_every_output(kHealthCounters, &Totals::health);
+  check_every_output(kAgentCommandCounters, &Totals::agent_commands);
 }
 
 TEST_CASE("sums add every declared counter of every thread") {

@@ -110,6 +110,7 @@ class FakePlane final : public ControlPlane {
     std::lock_guard lock(mutex_);
     return decisions_;
   }
+  std::vector<MoveProgress> moves() const override { return {}; }
   SteeringExplanation explain(const IpAddress& client) const override {
     SteeringExplanation e;
     e.client = e.key = client;
@@ -213,6 +214,8 @@ TEST_CASE("the page: one self-contained HTML document that loads nothing from el
   CHECK(body.find("<svg") != std::string::npos);
   CHECK(body.find("EventSource") != std::string::npos);
   CHECK(body.find("api/v1/stream") != std::string::npos);
+  CHECK(body.find("drain + move sessions") != std::string::npos);
+  CHECK(body.find("?move=") != std::string::npos);
   // Nothing fetched from another origin: no absolute or protocol-relative src/href, no
   // @import, no url(...) and no external script tags.
   const std::regex external(R"((src|href|action)\s*=\s*["']?\s*([a-z]+:|//))", std::regex::icase);
@@ -244,6 +247,9 @@ TEST_CASE("the stream: a snapshot first, then only what changed") {
   CHECK(snapshot["members"][0]["checks"][0]["check"] == "exec");
   CHECK(snapshot["members"][0]["checks"][0]["latency_ms"] == 2.0);
   CHECK(snapshot["members"][1]["checks"].empty());
+  CHECK(snapshot["members"][0]["sessions"].is_null());  // no report with sessions= yet
+  CHECK(snapshot["members"][0]["move"].is_null());
+  CHECK(snapshot["members"][0]["can_move"] == false);
   REQUIRE(snapshot["events"].size() == 2);
   CHECK(snapshot["events"][1]["id"] == 2);
   CHECK(snapshot["events"][1]["fields"]["state"] == "up");

@@ -95,3 +95,29 @@ TEST_CASE("failback asks the health monitor, and changes no override") {
   CHECK(d.fail_back);
   CHECK_FALSE(d.overrides.has_value());
 }
+
+TEST_CASE("move=sessions: with drain or maintenance of a member whose agent takes commands") {
+  std::vector<MemberConfig> list = members();
+  list[0].agent_key = std::vector<std::byte>(16, std::byte{1});
+  list[0].agent_commands = Endpoint{*IpAddress::parse("192.0.2.11"), 5556};
+  auto with_move = [&](Kind kind, const std::string& member) {
+    OperatorAction a{kind, member, 0, "127.0.0.1", "patching"};
+    a.move_sessions = true;
+    return decide_action(a, list, in_force());
+  };
+  ActionDecision d = with_move(Kind::Drain, "m1");
+  CHECK(d.outcome.ok);
+  CHECK(d.move_sessions);
+  CHECK_FALSE(d.stop_moving);
+  CHECK(d.what == "drain, moving its sessions");
+  CHECK(with_move(Kind::Maintenance, "m1").move_sessions);
+  check_refused(with_move(Kind::Drain, "m2"), 409,
+                "member m2 has no agent_commands (and agent_key) configured: its sessions cannot "
+                "be moved");
+  check_refused(with_move(Kind::Undrain, "m1"), 400,
+                "move=sessions goes with drain or maintenance only");
+  check_refused(with_move(Kind::Drain, "m9"), 404, "no member named \"m9\"");
+  // A plain drain moves nothing; undrain stops a move.
+  CHECK_FALSE(decide(Kind::Drain, "m1").move_sessions);
+  CHECK(decide(Kind::Undrain, "m1").stop_moving);
+}

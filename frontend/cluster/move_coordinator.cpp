@@ -1,0 +1,124 @@
+#include "frontend/cluster/move_coordinator.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ikesteer::frontend {
+namespace {
+
+MoveJobSettings job_settings(const Config::Sessions& s) {
+  MoveJobSettings j;
+  j.move_timeout = s.move_timeout;
+  j.move_attempts = s.move_attempts;
+  return j;
+}
+
+}  // namespace
+
+unsigned move_burst(double per_second) noexcept {
+  return static_cast<unsigned>(std::max(1.0, std::floor(per_second / 10)));
+}
+
+MoveCoordinator::MoveCoordinator(const Config::Sessions& settings, TimePoint now)
+    : job_settings_(job_settings(settings)),
+      bucket_(settings.new_ike_sas_per_second, move_burst(settings.new_ike_sas_per_second), now) {}
+
+void MoveCoordinator::configure(const Config::Sessions& settings) {
+  job_settings_ = job_settings(settings);
+  bucket_.set_rate(settings.new_ike_sas_per_second, move_burst(settings.new_ike_sas_per_second));
+  for (auto& [member, job] : jobs_) job->set_settings(job_settings_);
+}
+
+bool MoveCoordinator::start(const std::string& member, TimePoint now,
+                            std::chrono::system_clock::time_point wall_now) {
+  if (running(member)) return false;
+  jobs_[member] = std::make_unique<MoveJob>(member, job_settings_, now, wall_now);
+  return true;
+}
+
+void MoveCoordinator::stop(const std::string& member, const std::string& reason) {
+  if (MoveJob* job = find(member)) job->stop(reason);
+}
+
+bool MoveCoordinator::running(const std::string& member) const {
+  const auto it = jobs_.find(member);
+  return it != jobs_.end() && it->second->state() != MoveState::Stopped &&
+         it->second->state() != MoveState::Empty && it->second->state() != MoveState::FailedSome;
+}
+
+bool MoveCoordinator::wants_time(const std::string& member) const {
+  return std::any_of(jobs_.begin(), jobs_.end(), [&](const auto& j) {
+    return (member.empty() || j.first == member) && j.second->wants_time();
+  });
+}
+
+MoveJob* MoveCoordinator::find(const std::string& member) {
+  const auto it = jobs_.find(member);
+  return it == jobs_.end() ? nullptr : it->second.get();
+}
+
+std::vector<OutgoingCommand> MoveCoordinator::due(TimePoint now, const MovePlanner& plan) {
+  std::vector<OutgoingCommand> out;
+  std::vector<MoveJob*> order;
+  for (auto& [member, job] : jobs_) order.push_back(job.get());
+  if (order.empty()) return out;
+  for (MoveJob* job : order)
+    if (auto list = job->list_due(now))
+      out.push_back({job->member(), OutgoingCommand::Kind::List, std::move(list->after), {}, {}});
+  // Moves: one per job in turn while the budget lasts. A job with nothing to send (or only
+  // sessions with nowhere to go) drops out of this round.
+  std::vector<bool> done(order.size(), false);
+  std::size_t active = order.size();
+  for (std::size_t i = turn_ % order.size(); active > 0 && bucket_.ready(now);
+       i = (i + 1) % order.size()) {
+    if (done[i]) continue;
+    MoveJob& job = *order[i];
+    const auto request = job.move_due(now);
+    if (!request) {
+      done[i] = true;
+      --active;
+      continue;
+    }
+    auto target = plan(job.member(), request->peer);
+    if (!target) {
+      job.no_target(request->session, now);
+      continue;
+    }
+    bucket_.take(now);
+    job.move_sent(request->session, *target, now);
+    out.push_back(
+        {job.member(), OutgoingCommand::Kind::Move, std::nullopt, request->session, *target});
+    turn_ = i + 1;
+  }
+  return out;
+}
+
+void MoveCoordinator::on_outcome(const OutgoingCommand& command, const CommandOutcome& outcome,
+                                 TimePoint now) {
+  MoveJob* job = find(command.member);
+  if (!job) return;
+  if (command.kind == OutgoingCommand::Kind::List)
+    job->on_list(outcome, now);
+  else
+    job->on_move(command.session, outcome, now);
+}
+
+void MoveCoordinator::on_reported_sessions(const std::string& member, std::uint32_t count,
+                                           TimePoint now) {
+  if (MoveJob* job = find(member)) job->on_reported_sessions(count, now);
+}
+
+std::vector<MoveProgress> MoveCoordinator::progress(TimePoint now) const {
+  std::vector<MoveProgress> out;
+  for (const auto& [member, job] : jobs_) out.push_back(job->progress(now));
+  return out;
+}
+
+std::vector<std::pair<std::string, MoveEvent>> MoveCoordinator::take_events() {
+  std::vector<std::pair<std::string, MoveEvent>> out;
+  for (auto& [member, job] : jobs_)
+    for (MoveEvent& e : job->take_events()) out.emplace_back(member, std::move(e));
+  return out;
+}
+
+}  // namespace ikesteer::frontend

@@ -1,0 +1,74 @@
+// Every member's move job together, and the one budget they share: new IKE SAs that ikesteer
+// causes ([sessions] new_ike_sas_per_second, cluster-wide). Pure: due() says which commands to
+// send now, taking turns between the jobs, and the caller hands every answer back.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "frontend/cluster/move_job.hpp"
+#include "frontend/cluster/token_bucket.hpp"
+#include "frontend/config/config.hpp"
+
+namespace ikesteer::frontend {
+
+// A command for one member's agent.
+struct OutgoingCommand {
+  enum class Kind : std::uint8_t { List, Move };
+  std::string member;
+  Kind kind = Kind::List;
+  std::optional<std::string> after;  // list
+  std::string session;               // move
+  MoveTarget target;                 // move: where, and the gateway the agent names
+};
+
+// Where a client at `peer` on member `from` would be redirected now; nullopt: nowhere eligible.
+using MovePlanner =
+    std::function<std::optional<MoveTarget>(const std::string& from, const IpAddress& peer)>;
+
+class MoveCoordinator {
+ public:
+  MoveCoordinator(const Config::Sessions& settings, TimePoint now);
+
+  // A reload: the new budget and timeouts apply to running jobs too.
+  void configure(const Config::Sessions& settings);
+
+  // Starts emptying `member`. A job that is running already goes on; a finished or stopped one
+  // starts over. False: it was running already.
+  bool start(const std::string& member, TimePoint now,
+             std::chrono::system_clock::time_point wall_now);
+  // Stops the member's job, if one runs (finished jobs stay as they are).
+  void stop(const std::string& member, const std::string& reason);
+  bool running(const std::string& member) const;
+  // Whether due() may have something to send later: a job (of `member`, or any) neither empty
+  // nor stopped, or empty but about to list again.
+  bool wants_time(const std::string& member = {}) const;
+
+  // The commands to send now: list pages first, then moves paced by the shared budget, one job
+  // after another in turn.
+  std::vector<OutgoingCommand> due(TimePoint now, const MovePlanner& plan);
+  void on_outcome(const OutgoingCommand& command, const CommandOutcome& outcome, TimePoint now);
+  void on_reported_sessions(const std::string& member, std::uint32_t count, TimePoint now);
+
+  std::vector<MoveProgress> progress(TimePoint now) const;  // by member name
+  // Events of every job since the last call, each with its member.
+  std::vector<std::pair<std::string, MoveEvent>> take_events();
+
+ private:
+  MoveJob* find(const std::string& member);
+
+  MoveJobSettings job_settings_;
+  TokenBucket bucket_;
+  std::map<std::string, std::unique_ptr<MoveJob>> jobs_;
+  std::size_t turn_ = 0;  // the job that moves first next time
+};
+
+// The bucket's burst: a tenth of a second's budget, at least one.
+unsigned move_burst(double per_second) noexcept;
+
+}  // namespace ikesteer::frontend

@@ -1,0 +1,24 @@
+// Where a moved session goes: exactly where its client would be redirected if it asked the
+// front end now. The key, the pick and the gateway are the IKE handler's (MemberSteering):
+// the client's address masked to the steering prefix, picked by the published plan's selector
+// (HRW order, bounded load, capacity) with the member being emptied avoided, and the identity
+// that member's REDIRECT names for the client's address family.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "common/clock.hpp"
+#include "frontend/cluster/session_move.hpp"
+#include "frontend/cluster/steering_plan.hpp"
+#include "health/selector.hpp"
+
+namespace ikesteer::frontend {
+
+// `selector`: the mover's own copy of plan.selector(), so that the moves it plans count as load
+// (as each IKE loop's copy counts its redirects). nullopt: no member but `from` is eligible, or
+// all are at capacity; `from` is never the answer, even when it is still eligible.
+std::optional<MoveTarget> plan_move_target(const SteeringPlan& plan, health::Selector& selector,
+                                           std::size_t from, const IpAddress& peer, TimePoint now);
+
+}  // namespace ikesteer::frontend

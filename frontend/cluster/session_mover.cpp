@@ -1,0 +1,139 @@
+#include "frontend/cluster/session_mover.hpp"
+
+#include <algorithm>
+
+#include "frontend/cluster/move_planner.hpp"
+
+namespace ikesteer::frontend {
+namespace {
+
+// How often the jobs are given their turn: fine enough for a budget of hundreds per second
+// (the bucket's burst covers a tick), coarse enough to cost nothing when idle.
+constexpr Duration kTick = std::chrono::milliseconds(20);
+
+}  // namespace
+
+SessionMover::SessionMover(uv_loop_t* loop, SharedState& shared, EventLog& events)
+    : shared_(shared),
+      events_(events),
+      command_timeout_(Config::Sessions{}.command_timeout),
+      coordinator_(Config::Sessions{}, Clock::now()),
+      commands_(loop),
+      timer_(loop) {}
+
+void SessionMover::configure(const Config& config) {
+  command_timeout_ = config.sessions.command_timeout;
+  coordinator_.configure(config.sessions);
+  commands_.configure(config.members);
+  for (const MoveProgress& p : coordinator_.progress(Clock::now())) {
+    if (p.state == MoveState::Stopped) continue;
+    const auto m = std::find_if(config.members.begin(), config.members.end(),
+                                [&](const MemberConfig& c) { return c.name == p.member; });
+    if (m == config.members.end())
+      stop(p.member, "removed from the configuration");
+    else if (!commands_.can_command(p.member))
+      stop(p.member, "its agent has no agent_commands or agent_key any more");
+  }
+  refresh();
+}
+
+Result<void, std::string> SessionMover::start(const std::string& member, const std::string& who) {
+  if (!commands_.can_command(member))
+    return fail("member " + member +
+                " has no agent_commands (with agent_key): its sessions cannot be moved");
+  if (!coordinator_.start(member, Clock::now(), std::chrono::system_clock::now())) return {};
+  events_.add(LogLevel::Info, "sessions", "session_move", member,
+              "moving the sessions of " + member + " away", {{"member", member}, {"who", who}});
+  keep_ticking();
+  refresh();
+  return {};
+}
+
+void SessionMover::stop(const std::string& member, const std::string& reason) {
+  coordinator_.stop(member, reason);
+  refresh();
+}
+
+void SessionMover::on_reported_sessions(const std::string& member, std::uint32_t count) {
+  coordinator_.on_reported_sessions(member, count, Clock::now());
+  if (count > 0 && coordinator_.wants_time(member)) keep_ticking();
+}
+
+void SessionMover::keep_ticking() {
+  if (ticking_) return;
+  ticking_ = true;
+  timer_.start(
+      kTick, [this] { tick(); }, kTick);
+}
+
+void SessionMover::close() {
+  timer_.stop();
+  ticking_ = false;
+  commands_.close();
+}
+
+void SessionMover::tick() {
+  const TimePoint now = Clock::now();
+  const auto commands = coordinator_.due(
+      now, [this](const std::string& from, const IpAddress& peer) { return plan(from, peer); });
+  for (const OutgoingCommand& c : commands) send(c);
+  refresh();
+  // Idle (every job empty or stopped, no command waiting): nothing to do until a report or an
+  // operator says otherwise.
+  if (!coordinator_.wants_time()) {
+    timer_.stop();
+    ticking_ = false;
+  }
+}
+
+void SessionMover::send(const OutgoingCommand& command) {
+  const bool sent =
+      commands_.send(command, command_timeout_, [this, command](const CommandOutcome& outcome) {
+        coordinator_.on_outcome(command, outcome, Clock::now());
+      });
+  if (!sent) {  // lost its agent between configure() and now: the job is being stopped
+    CommandOutcome failed;
+    failed.result = CommandResult::Failed;
+    failed.reason = "no_agent";
+    coordinator_.on_outcome(command, failed, Clock::now());
+  }
+}
+
+std::optional<MoveTarget> SessionMover::plan(const std::string& from, const IpAddress& peer) {
+  const Published published = shared_.current();
+  if (published.steering != plan_) {
+    health::Selector next = published.steering->selector();
+    if (selector_) next.carry_load_from(*selector_);
+    selector_.emplace(std::move(next));
+    plan_ = published.steering;
+  }
+  const auto& members = published.config->members;
+  const auto at = std::find_if(members.begin(), members.end(),
+                               [&](const MemberConfig& m) { return m.name == from; });
+  if (at == members.end()) return std::nullopt;
+  return plan_move_target(*plan_, *selector_, static_cast<std::size_t>(at - members.begin()), peer,
+                          Clock::now());
+}
+
+// Events out, and the snapshot for readers on other threads.
+void SessionMover::refresh() {
+  for (auto& [member, e] : coordinator_.take_events())
+    events_.add(e.warning ? LogLevel::Warn : LogLevel::Info, "sessions", "session_move", member,
+                e.message, {{"member", member}});
+  std::vector<MoveProgress> progress = coordinator_.progress(Clock::now());
+  std::lock_guard lock(mutex_);
+  progress_ = std::move(progress);
+  counters_ = commands_.counters();
+}
+
+std::vector<MoveProgress> SessionMover::progress() const {
+  std::lock_guard lock(mutex_);
+  return progress_;
+}
+
+AgentCommandCounters SessionMover::counters() const {
+  std::lock_guard lock(mutex_);
+  return counters_;
+}
+
+}  // namespace ikesteer::frontend

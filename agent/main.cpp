@@ -105,15 +105,12 @@ int move_session(const SessionBackend& backend, const std::string& daemon, const
                  const std::string& gateway) {
   const auto reply = backend.redirect(id, gateway);
   if (!reply) {
-    error("cannot move session " + id + ": " + reply.error());
+    const bool answered = reply.error().failure != RedirectFailure::DaemonUnreachable;
+    error((answered ? daemon + " refused to redirect session " : "cannot move session ") + id +
+          ": " + reply.error().message);
     return 1;
   }
   const std::string matches = " (matches=" + std::to_string(reply->matches) + ")";
-  if (!reply->success || reply->matches == 0) {
-    error(daemon + " refused to redirect session " + id + ": " +
-          (reply->errmsg.empty() ? std::string("no reason given") : reply->errmsg) + matches);
-    return 1;
-  }
   // The daemon answers once it has queued the REDIRECT; the client moves after that.
   std::printf("session %s: %s redirects it to %s%s\n", id.c_str(), daemon.c_str(), gateway.c_str(),
               matches.c_str());

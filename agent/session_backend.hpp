@@ -21,12 +21,23 @@ struct SessionList {
   std::vector<std::string> malformed;  // one line per IKE SA that could not be read, and why
 };
 
-// The daemon's answer to a redirect. success means it queued the redirect of `matches` IKE SAs;
-// the client follows on its own, after the answer.
-struct RedirectReply {
-  bool success = false;
-  std::uint32_t matches = 0;
-  std::string errmsg;
+// The daemon queued the redirect of `matches` (at least one) IKE SAs; the client follows on its
+// own, after the answer.
+struct RedirectDone {
+  std::uint32_t matches = 1;
+};
+
+// Why a redirect was not done. Each kind is one of the agent's reply reasons
+// (health::kReplyFailureReasons), so the backend, which knows its daemon's answers, decides.
+enum class RedirectFailure : std::uint8_t {
+  UnknownSession,     // the daemon holds no such session (any more), or the id names none it could
+  DaemonUnreachable,  // it could not be asked, or did not answer in time
+  DaemonRefused,      // it answered with an error, or cannot move that session
+};
+
+struct RedirectError {
+  RedirectFailure failure = RedirectFailure::DaemonRefused;
+  std::string message;  // for the log: the daemon's words or what went wrong on the way
 };
 
 class SessionBackend {
@@ -34,8 +45,8 @@ class SessionBackend {
   virtual ~SessionBackend() = default;
   virtual Result<SessionList, std::string> list_sessions() const = 0;
   // session_id: a Session::id this backend listed; gateway: health::is_gateway() holds.
-  virtual Result<RedirectReply, std::string> redirect(std::string_view session_id,
-                                                      std::string_view gateway) const = 0;
+  virtual Result<RedirectDone, RedirectError> redirect(std::string_view session_id,
+                                                       std::string_view gateway) const = 0;
 };
 
 }  // namespace ikesteer::agent

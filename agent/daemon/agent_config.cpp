@@ -191,6 +191,13 @@ std::vector<Field> strongswan_fields(BackendConfig& backend) {
   return {{"vici", vici_uri(c.vici)}, {"timeout", seconds(c.timeout, 0.1, 600)}};
 }
 
+std::vector<Field> libreswan_fields(BackendConfig& backend) {
+  LibreswanConfig& c = backend.emplace<LibreswanConfig>();
+  return {{"whack", path(c.whack)},
+          {"ctlsocket", path(c.ctlsocket)},
+          {"timeout", seconds(c.timeout, 0.1, 600)}};
+}
+
 // One table per IKE daemon the agent can ask; a configuration names exactly one.
 struct BackendTable {
   std::string_view name;
@@ -198,6 +205,7 @@ struct BackendTable {
 };
 constexpr BackendTable kBackendTables[] = {
     {"strongswan", strongswan_fields},
+    {"libreswan", libreswan_fields},
 };
 
 std::string backend_table_names() {

@@ -24,9 +24,16 @@ struct StrongswanConfig {
   std::chrono::milliseconds timeout{5000};  // bound on each call to charon
 };
 
-// The member's IKE daemon: exactly one table of the configuration names it. Another daemon
-// (libreswan) is another alternative here, with its own table in agent_config.cpp.
-using BackendConfig = std::variant<StrongswanConfig>;
+// [libreswan]: pluto through its command-line client whack (run, never through a shell).
+struct LibreswanConfig {
+  std::string whack = "/usr/libexec/ipsec/whack";
+  std::string ctlsocket = "/run/pluto/pluto.ctl";
+  std::chrono::milliseconds timeout{5000};  // bound on each whack run
+};
+
+// The member's IKE daemon: exactly one table of the configuration names it (kBackendTables in
+// agent_config.cpp).
+using BackendConfig = std::variant<StrongswanConfig, LibreswanConfig>;
 
 enum class LoadSource : std::uint8_t {
   None,   // no load= in reports

@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include "agent/libreswan/whack_client.hpp"
 #include "agent/strongswan/charon_client.hpp"
 
 namespace ikesteer::agent::daemon {
@@ -10,6 +11,11 @@ namespace {
 std::unique_ptr<SessionBackend> backend_for(const StrongswanConfig& c) {
   return std::make_unique<strongswan::CharonClient>(
       strongswan::CharonOptions{.vici_uri = c.vici, .timeout = c.timeout});
+}
+
+std::unique_ptr<SessionBackend> backend_for(const LibreswanConfig& c) {
+  return std::make_unique<libreswan::WhackClient>(
+      libreswan::WhackOptions{.whack = c.whack, .ctlsocket = c.ctlsocket, .timeout = c.timeout});
 }
 
 }  // namespace

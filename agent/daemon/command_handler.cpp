@@ -12,12 +12,16 @@ constexpr std::string_view kUnknownSession = health::kReplyFailureReasons[0];
 constexpr std::string_view kDaemonUnreachable = health::kReplyFailureReasons[1];
 constexpr std::string_view kDaemonRefused = health::kReplyFailureReasons[2];
 
-// What the IKE daemon's answer to a redirect means for the reply: empty when it moves the
-// client (it queued the redirect of at least one IKE SA), else the failure reason. A daemon
-// that answers success without a match, or an error with none, knows no such session.
-std::optional<std::string_view> redirect_failure(const RedirectReply& reply) {
-  if (reply.success && reply.matches >= 1) return std::nullopt;
-  if (reply.matches == 0) return kUnknownSession;
+// The backend tells why a redirect was not done; the reply says it in the protocol's words.
+std::string_view reply_reason(RedirectFailure failure) {
+  switch (failure) {
+    case RedirectFailure::UnknownSession:
+      return kUnknownSession;
+    case RedirectFailure::DaemonUnreachable:
+      return kDaemonUnreachable;
+    case RedirectFailure::DaemonRefused:
+      return kDaemonRefused;
+  }
   return kDaemonRefused;
 }
 
@@ -123,22 +127,16 @@ CommandOutcome CommandHandler::move(const health::AgentCommand& command, Command
                                  {"session", std::string(command.session)},
                                  {"gateway", std::string(command.gateway)}}};
   const auto answer = backend_.redirect(command.session, command.gateway);
-  std::optional<std::string_view> failure;
   if (!answer) {
-    failure = kDaemonUnreachable;
-    out.details.emplace_back("error", answer.error());
-  } else {
-    failure = redirect_failure(*answer);
-    out.details.emplace_back("matches", std::to_string(answer->matches));
-    if (!answer->errmsg.empty()) out.details.emplace_back("error", answer->errmsg);
-  }
-  if (failure) {
+    const std::string_view reason = reply_reason(answer.error().failure);
     out.level = LogLevel::Warn;
     out.message = "command failed";
-    out.details.emplace_back("reason", *failure);
-    out.reply = failed(command, *failure, now);
+    out.details.emplace_back("error", answer.error().message);
+    out.details.emplace_back("reason", reason);
+    out.reply = failed(command, reason, now);
     return out;
   }
+  out.details.emplace_back("matches", std::to_string(answer->matches));
   health::AgentReply done = reply_header(command, now);
   done.result = health::ReplyResult::Ok;
   out.reply = health::encode_agent_reply(done, key_);

@@ -15,8 +15,8 @@ Result<SessionList, std::string> WatchedBackend::list_sessions() const {
   return listed;
 }
 
-Result<RedirectReply, std::string> WatchedBackend::redirect(std::string_view session_id,
-                                                            std::string_view gateway) const {
+Result<RedirectDone, RedirectError> WatchedBackend::redirect(std::string_view session_id,
+                                                             std::string_view gateway) const {
   return backend_->redirect(session_id, gateway);
 }
 

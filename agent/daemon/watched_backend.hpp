@@ -18,8 +18,8 @@ class WatchedBackend final : public SessionBackend {
   explicit WatchedBackend(std::unique_ptr<SessionBackend> backend) : backend_(std::move(backend)) {}
 
   Result<SessionList, std::string> list_sessions() const override;
-  Result<RedirectReply, std::string> redirect(std::string_view session_id,
-                                              std::string_view gateway) const override;
+  Result<RedirectDone, RedirectError> redirect(std::string_view session_id,
+                                               std::string_view gateway) const override;
 
  private:
   // The interface is const (a query of the daemon); what we remember of its outages is not

@@ -33,12 +33,14 @@ class WhackClient final : public SessionBackend {
   Result<SessionList, std::string> list_sessions() const override;
   // session_id: a Session::id this pluto listed (a connection name); gateway: one IP address or
   // DNS name. pluto redirects every established IKE SA of that connection: `matches` says how
-  // many.
-  Result<RedirectReply, std::string> redirect(std::string_view session_id,
-                                              std::string_view gateway) const override;
+  // many. Failures are classified by read_redirect_answer (whack_redirect.hpp); an id whack
+  // would misread names no session, a whack that could not run or finish means no answer.
+  Result<RedirectDone, RedirectError> redirect(std::string_view session_id,
+                                               std::string_view gateway) const override;
 
  private:
-  Result<CommandOutput, std::string> whack(std::vector<std::string> arguments) const;
+  // whack run to its end, whatever its exit status.
+  Result<CommandOutput, std::string> run_whack(std::vector<std::string> arguments) const;
   WhackOptions options_;
 };
 

@@ -1,9 +1,9 @@
 #include "agent/strongswan/charon_client.hpp"
 
-#include <charconv>
 #include <cstddef>
 #include <utility>
 
+#include "agent/strongswan/redirect_answer.hpp"
 #include "agent/vici/commands.hpp"
 #include "health/agent_command.hpp"
 
@@ -78,35 +78,37 @@ Result<SessionList, std::string> CharonClient::list_sessions() const {
   }
 }
 
-Result<RedirectReply, std::string> CharonClient::redirect(std::string_view session_id,
-                                                          std::string_view gateway) const {
-  // charon reads a bad ike-id as 0, "any IKE SA": never send one.
+Result<RedirectDone, RedirectError> CharonClient::redirect(std::string_view session_id,
+                                                           std::string_view gateway) const {
+  const auto unreachable = [](std::string message) {
+    return fail(RedirectError{RedirectFailure::DaemonUnreachable, std::move(message)});
+  };
+  const auto refused = [](std::string message) {
+    return fail(RedirectError{RedirectFailure::DaemonRefused, std::move(message)});
+  };
+  // charon reads a bad ike-id as 0, "any IKE SA": never send one. It lists no such id either.
   if (!is_ike_sa_id(session_id))
-    return fail("'" + std::string(session_id) + "' is not a charon IKE SA id (1 to 2147483647)");
+    return fail(RedirectError{
+        RedirectFailure::UnknownSession,
+        "'" + std::string(session_id) + "' is not a charon IKE SA id (1 to 2147483647)"});
   if (!health::is_gateway(gateway))
-    return fail("gateway '" + std::string(gateway) + "' is not an IP address or a DNS name");
+    return refused("gateway '" + std::string(gateway) + "' is not an IP address or a DNS name");
   auto connection = connect();
-  if (!connection) return fail(connection.error());
+  if (!connection) return unreachable(connection.error());
   ViciConnection& vici = *connection;
 
   vici::RedirectRequest request;
   request.ike_id = session_id;  // the one selector: exactly this IKE SA
   request.gateway = gateway;
-  if (auto sent = vici.send(vici::redirect_request(request)); !sent) return fail(sent.error());
+  if (auto sent = vici.send(vici::redirect_request(request)); !sent)
+    return unreachable(sent.error());
   auto response = vici.receive();
-  if (!response) return fail(response.error());
+  if (!response) return unreachable(response.error());
   if (response->type == vici::PacketType::CmdUnknown)
-    return fail(std::string("charon does not know the redirect command"));
+    return refused("charon does not know the redirect command");
   if (response->type != vici::PacketType::CmdResponse)
-    return unexpected(*response, "the answer to redirect");
-
-  const vici::CommandReply reply = vici::read_command_reply(response->message);
-  RedirectReply out{.success = reply.success, .errmsg = reply.errmsg};
-  const std::string_view matches = response->message.value("matches").value_or("");
-  const auto [end, ec] =
-      std::from_chars(matches.data(), matches.data() + matches.size(), out.matches);
-  if (ec != std::errc{} || end != matches.data() + matches.size()) out.matches = 0;
-  return out;
+    return refused(unexpected(*response, "the answer to redirect").error);
+  return read_redirect_answer(response->message);
 }
 
 }  // namespace ikesteer::agent::strongswan

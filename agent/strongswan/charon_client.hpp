@@ -29,8 +29,10 @@ class CharonClient final : public SessionBackend {
   Result<SessionList, std::string> list_sessions() const override;
   // session_id: a Session::id of this charon; gateway: an IP address or a DNS name, as the
   // client will be told (charon accepts nothing else; checked with health::is_gateway).
-  Result<RedirectReply, std::string> redirect(std::string_view session_id,
-                                              std::string_view gateway) const override;
+  // How each failure is classified: see redirect_answer.hpp; an id charon cannot hold is an
+  // unknown session, one the agent could not deliver an unreachable daemon.
+  Result<RedirectDone, RedirectError> redirect(std::string_view session_id,
+                                               std::string_view gateway) const override;
 
  private:
   Result<ViciConnection, std::string> connect() const;

@@ -28,6 +28,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
+# shellcheck source=sessions_lib.sh
+source "$HERE/sessions_lib.sh"
 
 FRONT=198.51.100.1
 MEMBERS=(m1 m2 m3)
@@ -49,7 +51,6 @@ IT_CHARON_PLUGINS=${IT_CHARON_PLUGINS/kernel-netlink/kernel-libipsec kernel-netl
 
 conn_of() { echo "c${1##*.}"; }
 inner_of() { echo "10.98.0.${1##*.}"; }
-key_of() { printf '%064x' "$((${1#m} * 7919))"; }
 
 member_children() {
   cat <<EOF
@@ -93,6 +94,12 @@ client_charon_extra() {
 EOF
 }
 
+# agent_start <member>: the agent against the member's charon.
+agent_start() {
+  sessions_agent_start "$1" "[strongswan]
+vici = \"unix://$(it_charon_dir "$1")/charon.vici\""
+}
+
 ikesteer_conf() {
   local m
   it_ikesteer_conf "$FRONT"
@@ -113,7 +120,7 @@ EOF
   for m in "${MEMBERS[@]}"; do
     it_ikesteer_member "$m" "" "${MEMBER_V4[$m]}"
     cat <<EOF
-agent_key = "$(key_of "$m")"
+agent_key = "$(sessions_key_of "$m")"
 agent_commands = "${MEMBER_V4[$m]}:$COMMAND_PORT"
 
   [[member.probe]]
@@ -124,39 +131,6 @@ agent_commands = "${MEMBER_V4[$m]}:$COMMAND_PORT"
   fall = 2
 EOF
   done
-}
-
-# agent_start <member>: ikesteer-agent run in the member's namespace, against its charon.
-agent_start() {
-  local m=$1 dir="$IT_WORK/$1/agent"
-  mkdir -p "$dir"
-  key_of "$m" >"$dir/agent.key"
-  cat >"$dir/agent.toml" <<EOF
-member = "$m"
-key_file = "$dir/agent.key"
-report_to = ["$FRONT:$AGENT_PORT"]
-report_interval = 0.5
-command_listen = ["${MEMBER_V4[$m]}:$COMMAND_PORT"]
-
-[strongswan]
-vici = "unix://$(it_charon_dir "$m")/charon.vici"
-EOF
-  "$AGENT" run --config "$dir/agent.toml" --check-config >"$dir/check.out" 2>&1 ||
-    { cat "$dir/check.out" >&2; it_fail "ikesteer-agent --check-config refused $dir/agent.toml"; }
-  ip netns exec "$(it_ns "$m")" "$AGENT" run --config "$dir/agent.toml" >"$dir/agent.log" 2>&1 </dev/null &
-  IT_PIDS+=("$!")
-  IT_PID_OF["$m/agent"]=$!
-  IT_LOG_OF["$m/agent"]="$dir/agent.log"
-}
-
-api() { it_exec front curl -sS --max-time 5 "$@"; }
-member_json() { api "http://$FRONT:$HTTP_PORT/api/v1/members/$1"; }
-metric() {
-  api "http://$FRONT:$HTTP_PORT/metrics" | awk -v k="$1" '$1 == k { print $2 }'
-}
-
-reported_sessions_is() {
-  [[ "$(member_json "$1" | jq -r '.sessions.count')" == "$2" ]]
 }
 
 # all_on_m1: m1 holds every client's IKE SA with an installed CHILD SA.
@@ -204,28 +178,6 @@ check_reports() {
   it_log "ikesteer shows the agents' session counts: m1 ${#CLIENTS[@]}, m2 0, m3 0"
 }
 
-# drain_with_move: asks for the drain and samples the moves requested until m1 is empty.
-# Writes "<ms since the request> <requested>" lines to $IT_WORK/requested.samples.
-drain_with_move() {
-  local out t0 now state requested
-  out=$(api -X POST -H "Authorization: Bearer $TOKEN" -w ' %{http_code}' \
-    "http://$FRONT:$HTTP_PORT/api/v1/members/m1/drain?move=sessions")
-  [[ "$out" == *" 200" ]] || it_fail "drain?move=sessions of m1 was not accepted: $out"
-  t0=$(it_now_ms)
-  : >"$IT_WORK/requested.samples"
-  while :; do
-    now=$(it_now_ms)
-    ((now - t0 < 60000)) || it_fail "m1 was not empty 60 s after the drain: $(member_json m1)"
-    requested=$(metric "ikesteer_session_moves_total{member=\"m1\",result=\"requested\"}")
-    printf '%d %s\n' $((now - t0)) "${requested:-0}" >>"$IT_WORK/requested.samples"
-    state=$(member_json m1 | jq -r '.sessions.move.state')
-    [[ "$state" == empty ]] && break
-    sleep 0.25
-  done
-  DRAIN_MS=$(($(it_now_ms) - t0))
-  it_log "m1 empty $DRAIN_MS ms after the drain: $(member_json m1 | jq -c '.sessions')"
-}
-
 check_paced() {
   local burst=$MOVES_PER_SECOND ms n worst=""
   while read -r ms n; do
@@ -238,23 +190,6 @@ check_paced() {
   ((DRAIN_MS >= (${#CLIENTS[@]} - burst - 1) * 1000 / MOVES_PER_SECOND)) ||
     it_fail "m1 was emptied in $DRAIN_MS ms: faster than the budget allows"
   it_log "paced: $(tail -n 1 "$IT_WORK/requested.samples" | cut -d' ' -f2) moves requested over $DRAIN_MS ms at $MOVES_PER_SECOND/s"
-}
-
-check_empty() {
-  local j
-  j=$(member_json m1)
-  jq -e '.sessions.move.failed == 0 and .sessions.move.left == 0' <<<"$j" >/dev/null ||
-    it_fail "m1's move ended with failures or sessions left: $j"
-  it_wait_for 5 "m1's agent to report 0 sessions" reported_sessions_is m1 0
-  [[ "$(metric 'ikesteer_member_empty{member="m1"}')" == 1 ]] ||
-    it_fail "ikesteer_member_empty{member=\"m1\"} is not 1"
-  api "http://$FRONT:$HTTP_PORT/api/v1/events" | jq -e '[.. | strings | select(test("m1 is empty"))] | length >= 1' >/dev/null ||
-    it_fail "no event says that m1 is empty"
-}
-
-# owner_of <client-address>: the member address ikesteer-ask is redirected to from there.
-owner_of() {
-  it_exec client "$ASK" --from "$1" "$FRONT" | sed -nE 's/^redirect (.*)$/\1/p'
 }
 
 # peers_of <member> [installed]: the remote addresses of the member's IKE SAs (with

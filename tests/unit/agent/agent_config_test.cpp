@@ -184,13 +184,23 @@ TEST_CASE("the key file: readable, hex, at least 16 bytes") {
   CHECK(parse_hex_key(" 00112233445566778899AABBCCDDEEFF\r\n").has_value());
 }
 
-TEST_CASE("[strongswan]: the one IKE daemon table") {
+TEST_CASE("the IKE daemon: exactly one of [strongswan] and [libreswan]") {
   const Files files;
   const std::string head =
       "member = \"m1\"\nkey_file = \"" + files.key + "\"\nreport_to = [\"198.51.100.1:7701\"]\n";
   check_error(head,
               "a.toml:1:1: strongswan: the member's IKE daemon is required: one of "
-              "[strongswan]");
+              "[strongswan], [libreswan]");
+  check_error(head + "[strongswan]\n[libreswan]\n",
+              "a.toml:4:1: strongswan: only one of [strongswan], [libreswan] may be given");
+  check_error(head + "[libreswan]\n[strongswan]\n",
+              "a.toml:5:1: strongswan: only one of [strongswan], [libreswan] may be given");
+}
+
+TEST_CASE("[strongswan]: charon's VICI socket") {
+  const Files files;
+  const std::string head =
+      "member = \"m1\"\nkey_file = \"" + files.key + "\"\nreport_to = [\"198.51.100.1:7701\"]\n";
   check_error(head + "strongswan = 1\n", "a.toml:4:14: strongswan: must be a table");
   check_error(head + "[strongswan]\nvici = \"/var/run/charon.vici\"\n",
               "a.toml:5:8: strongswan.vici: must be \"unix:///path/of/charon.vici\"");
@@ -198,6 +208,41 @@ TEST_CASE("[strongswan]: the one IKE daemon table") {
               "a.toml:5:11: strongswan.timeout: must be 0.1..600 (got 0)");
   check_error(head + "[strongswan]\nsocket = \"unix:///x\"\n",
               "a.toml:5:1: strongswan.socket: unknown key");
+}
+
+TEST_CASE("[libreswan]: pluto through whack, defaults where libreswan 4.10 puts them") {
+  const Files files;
+  const std::string head =
+      "member = \"m1\"\nkey_file = \"" + files.key + "\"\nreport_to = [\"198.51.100.1:7701\"]\n";
+  const auto defaults = parse_agent_config(head + "[libreswan]\n", "a.toml");
+  REQUIRE(defaults.has_value());
+  REQUIRE(std::holds_alternative<LibreswanConfig>(defaults->backend));
+  const LibreswanConfig& d = std::get<LibreswanConfig>(defaults->backend);
+  CHECK(d.whack == "/usr/libexec/ipsec/whack");
+  CHECK(d.ctlsocket == "/run/pluto/pluto.ctl");
+  CHECK(d.timeout == std::chrono::milliseconds(5000));
+
+  const auto set = parse_agent_config(head +
+                                          "[libreswan]\n"
+                                          "whack = \"/opt/libreswan/whack\"\n"
+                                          "ctlsocket = \"/var/run/pluto/pluto.ctl\"\n"
+                                          "timeout = 2.5\n",
+                                      "a.toml");
+  REQUIRE(set.has_value());
+  const LibreswanConfig& c = std::get<LibreswanConfig>(set->backend);
+  CHECK(c.whack == "/opt/libreswan/whack");
+  CHECK(c.ctlsocket == "/var/run/pluto/pluto.ctl");
+  CHECK(c.timeout == std::chrono::milliseconds(2500));
+
+  check_error(head + "libreswan = \"whack\"\n", "a.toml:4:13: libreswan: must be a table");
+  check_error(head + "[libreswan]\nwhack = \"\"\n",
+              "a.toml:5:9: libreswan.whack: must be a non-empty file name");
+  check_error(head + "[libreswan]\nctlsocket = 1\n",
+              "a.toml:5:13: libreswan.ctlsocket: must be a non-empty file name");
+  check_error(head + "[libreswan]\ntimeout = 601\n",
+              "a.toml:5:11: libreswan.timeout: must be 0.1..600 (got 601)");
+  check_error(head + "[libreswan]\nvici = \"unix:///x\"\n",
+              "a.toml:5:1: libreswan.vici: unknown key");
 }
 
 TEST_CASE("every problem at once, in file order; a syntax error alone") {

@@ -105,10 +105,8 @@ TEST_CASE("redirect: asks for exactly that IKE SA and reports charon's success")
     if (peer.read_packet()) peer.write(response({{"success", "yes"}, {"matches", "1"}}));
   });
   const auto reply = client_of(charon).redirect("17", "198.51.100.12");
-  REQUIRE_MESSAGE(reply, (reply ? "" : reply.error()));
-  CHECK(reply->success);
+  REQUIRE_MESSAGE(reply, (reply ? "" : reply.error().message));
   CHECK(reply->matches == 1);
-  CHECK(reply->errmsg.empty());
 
   const auto sent = charon.finish();
   REQUIRE(sent.size() == 1);
@@ -121,17 +119,16 @@ TEST_CASE("redirect: asks for exactly that IKE SA and reports charon's success")
   CHECK(sent[0].message == expected);
 }
 
-TEST_CASE("redirect: charon's failure and its reason") {
+TEST_CASE("redirect: charon matched no IKE SA: an unknown session, in its words") {
   FakeCharon charon([](FakeCharon::Peer& peer) {
     if (peer.read_packet())
       peer.write(response(
           {{"success", "no"}, {"matches", "0"}, {"errmsg", "no matching SAs to redirect found"}}));
   });
   const auto reply = client_of(charon).redirect("99", "gw2.vpn.example");
-  REQUIRE(reply);
-  CHECK_FALSE(reply->success);
-  CHECK(reply->matches == 0);
-  CHECK(reply->errmsg == "no matching SAs to redirect found");
+  REQUIRE_FALSE(reply);
+  CHECK(reply.error().failure == RedirectFailure::UnknownSession);
+  CHECK(reply.error().message == "no matching SAs to redirect found");
 }
 
 TEST_CASE("redirect: an id or a gateway charon would misread is refused before asking") {
@@ -141,14 +138,17 @@ TEST_CASE("redirect: an id or a gateway charon would misread is refused before a
     CAPTURE(id);
     const auto reply = client.redirect(id, "198.51.100.12");
     REQUIRE_FALSE(reply);
-    CHECK(reply.error().find("is not a charon IKE SA id") != std::string::npos);
+    // charon lists no such id: no such session.
+    CHECK(reply.error().failure == RedirectFailure::UnknownSession);
+    CHECK(reply.error().message.find("is not a charon IKE SA id") != std::string::npos);
   }
   for (const char* gateway : {"", "198.51.100.12/24", "gw .example", "-gw.example", "a..b",
                               "C=CH, O=example", "gw.example."}) {
     CAPTURE(gateway);
     const auto reply = client.redirect("17", gateway);
     REQUIRE_FALSE(reply);
-    CHECK(reply.error().find("is not an IP address or a DNS name") != std::string::npos);
+    CHECK(reply.error().failure == RedirectFailure::DaemonRefused);
+    CHECK(reply.error().message.find("is not an IP address or a DNS name") != std::string::npos);
   }
 }
 
@@ -161,7 +161,8 @@ TEST_CASE("a packet cut off by charon closing the connection") {
   });
   const auto reply = client_of(charon).redirect("17", "198.51.100.12");
   REQUIRE_FALSE(reply);
-  CHECK(reply.error() == "charon closed the connection in the middle of a packet");
+  CHECK(reply.error().failure == RedirectFailure::DaemonUnreachable);
+  CHECK(reply.error().message == "charon closed the connection in the middle of a packet");
 }
 
 TEST_CASE("charon closing without an answer") {
@@ -182,7 +183,8 @@ TEST_CASE("a length over 512 KiB is refused at once, without waiting for it") {
   });
   const auto reply = client_of(charon, 10s).redirect("17", "198.51.100.12");
   REQUIRE_FALSE(reply);
-  CHECK(reply.error() == "charon sent a bad packet length: bad length at offset 0");
+  CHECK(reply.error().failure == RedirectFailure::DaemonUnreachable);
+  CHECK(reply.error().message == "charon sent a bad packet length: bad length at offset 0");
 }
 
 TEST_CASE("a malformed packet") {
@@ -195,7 +197,8 @@ TEST_CASE("a malformed packet") {
   });
   const auto reply = client_of(charon).redirect("17", "198.51.100.12");
   REQUIRE_FALSE(reply);
-  CHECK(reply.error().starts_with("charon sent a malformed packet: truncated"));
+  CHECK(reply.error().failure == RedirectFailure::DaemonUnreachable);
+  CHECK(reply.error().message.starts_with("charon sent a malformed packet: truncated"));
 }
 
 TEST_CASE("an answer of the wrong type") {
@@ -205,7 +208,9 @@ TEST_CASE("an answer of the wrong type") {
   });
   const auto reply = client_of(charon).redirect("17", "198.51.100.12");
   REQUIRE_FALSE(reply);
-  CHECK(reply.error() == "charon does not know the redirect command");
+  // It answered: a refusal, not an outage.
+  CHECK(reply.error().failure == RedirectFailure::DaemonRefused);
+  CHECK(reply.error().message == "charon does not know the redirect command");
 }
 
 TEST_CASE("charon silent: the call ends at its timeout") {
@@ -224,6 +229,10 @@ TEST_CASE("no socket, or not a unix:// address") {
       CharonClient({.vici_uri = "unix:///nonexistent/charon.vici", .timeout = 1s}).list_sessions();
   REQUIRE_FALSE(none);
   CHECK(none.error() == "connect to /nonexistent/charon.vici: No such file or directory");
+  const auto move = CharonClient({.vici_uri = "unix:///nonexistent/charon.vici", .timeout = 1s})
+                        .redirect("17", "198.51.100.12");
+  REQUIRE_FALSE(move);
+  CHECK(move.error().failure == RedirectFailure::DaemonUnreachable);
   const auto tcp =
       CharonClient({.vici_uri = "tcp://127.0.0.1:4502", .timeout = 1s}).list_sessions();
   REQUIRE_FALSE(tcp);

@@ -28,7 +28,7 @@ class FakeBackend final : public SessionBackend {
  public:
   std::vector<Session> sessions;
   bool reachable = true;
-  RedirectReply redirect_reply{.success = true, .matches = 1, .errmsg = ""};
+  Result<RedirectDone, RedirectError> redirect_answer = RedirectDone{.matches = 1};
   mutable int lists = 0;
   mutable std::vector<std::pair<std::string, std::string>> redirects;
 
@@ -37,11 +37,10 @@ class FakeBackend final : public SessionBackend {
     if (!reachable) return fail(std::string("connect: No such file or directory"));
     return SessionList{.sessions = sessions, .skipped = 0, .malformed = {}};
   }
-  Result<RedirectReply, std::string> redirect(std::string_view id,
-                                              std::string_view gateway) const override {
+  Result<RedirectDone, RedirectError> redirect(std::string_view id,
+                                               std::string_view gateway) const override {
     redirects.emplace_back(id, gateway);
-    if (!reachable) return fail(std::string("connect: No such file or directory"));
-    return redirect_reply;
+    return redirect_answer;
   }
 };
 
@@ -176,29 +175,29 @@ TEST_CASE("move: ok only when the daemon queued the redirect of a session") {
   REQUIRE(f.backend.redirects.size() == 1);
   CHECK(f.backend.redirects[0] == std::pair<std::string, std::string>("7", "198.51.100.12"));
 
+  // The backend knows its daemon's answers; the reply says each in the protocol's words.
   const struct {
-    RedirectReply answer;
-    bool reachable;
+    RedirectFailure failure;
     std::string_view reason;
   } failures[] = {
-      {{.success = false, .matches = 0, .errmsg = "no matching SAs to redirect found"},
-       true,
-       "unknown_session"},
-      {{.success = true, .matches = 0, .errmsg = ""}, true, "unknown_session"},
-      {{.success = false, .matches = 1, .errmsg = "redirecting IKE_SA failed"},
-       true,
-       "daemon_refused"},
-      {{}, false, "daemon_unreachable"},
+      {RedirectFailure::UnknownSession, "unknown_session"},
+      {RedirectFailure::DaemonUnreachable, "daemon_unreachable"},
+      {RedirectFailure::DaemonRefused, "daemon_refused"},
   };
   for (const auto& c : failures) {
     INFO(c.reason);
-    f.backend.redirect_reply = c.answer;
-    f.backend.reachable = c.reachable;
-    const health::AgentReply reply =
-        reply_of(f.handler.handle(bytes(move_command("8", "gw-2.example")), at(kNow)));
+    f.backend.redirect_answer = fail(RedirectError{c.failure, "what the daemon said"});
+    const CommandOutcome outcome =
+        f.handler.handle(bytes(move_command("8", "gw-2.example")), at(kNow));
+    const health::AgentReply reply = reply_of(outcome);
     CHECK(reply.result == health::ReplyResult::Failed);
     CHECK(reply.reason == c.reason);
+    CHECK(outcome.level == LogLevel::Warn);
+    CHECK(std::find(outcome.details.begin(), outcome.details.end(),
+                    std::pair<std::string_view, std::string>("error", "what the daemon said")) !=
+          outcome.details.end());
   }
+  CHECK(health::kReplyFailureReasons.size() == std::size(failures));
 }
 
 TEST_CASE("malformed and bad-MAC commands: no reply, counted") {

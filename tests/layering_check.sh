@@ -2,7 +2,8 @@
 # The include rules of the source tree, checked on every test run:
 # - common/ includes only itself; redirect/, dns/ and health/ include only themselves and
 #   common/ (they never include each other), and of library headers only the C++ standard
-#   library, OpenSSL, <arpa/inet.h> and <endian.h>;
+#   library, OpenSSL, <arpa/inet.h> and <endian.h> (and common/toml_fields, the configuration
+#   reader both daemons share, toml++);
 # - agent/ is layered too: agent/vici/ (pure) < agent/*.hpp (backend-neutral types) <
 #   agent/strongswan/ and agent/libreswan/ (the backends) < agent/daemon/ < agent/main.cpp.
 #   agent/vici/ includes only itself and common/, and of library headers only the C++ standard
@@ -31,7 +32,8 @@ for module in common redirect dns health; do
       complain "$file includes $target/ ($line)"
   done < <(grep -Hn '#include "' "$module"/*.?pp || true)
   while IFS=: read -r file _ line; do
-    [[ $line =~ \<(openssl/[a-z]+\.h|arpa/inet\.h|endian\.h|[a-z_]+)\> ]] ||
+    [[ $line =~ \<(openssl/[a-z]+\.h|arpa/inet\.h|endian\.h|[a-z_]+)\> ||
+      ($file =~ ^common/toml_fields\.[ch]pp$ && $line =~ \<toml\+\+/toml\.h\>) ]] ||
       complain "$file includes a library header ($line)"
   done < <(grep -Hn '#include <' "$module"/*.?pp || true)
 done

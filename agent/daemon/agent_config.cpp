@@ -13,97 +13,17 @@
 #include <tuple>
 #include <utility>
 
+#include "common/toml_fields.hpp"
+
 namespace ikesteer::agent::daemon {
 namespace {
 
-using Reason = std::optional<std::string>;
-using Apply = std::function<Reason(const toml::node&)>;
-
-struct Field {
-  std::string_view name;
-  Apply apply;
-};
-
-// Collects every problem, then hands them out in file order (TOML tables iterate sorted by
-// key, not in document order). The same form as ikesteer's own configuration errors.
-class Errors {
- public:
-  explicit Errors(std::string_view file) : file_(file) {}
-  void add(const toml::source_region& at, std::string_view key, std::string_view reason) {
-    std::ostringstream s;
-    s << file_ << ':' << at.begin.line << ':' << at.begin.column << ": " << key << ": " << reason;
-    list_.push_back({at.begin.line, at.begin.column, s.str()});
-  }
-  AgentConfigErrors take() {
-    std::stable_sort(list_.begin(), list_.end(), [](const Entry& a, const Entry& b) {
-      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
-    });
-    AgentConfigErrors out;
-    for (Entry& e : list_) out.push_back(std::move(e.text));
-    return out;
-  }
-  bool empty() const { return list_.empty(); }
-
- private:
-  struct Entry {
-    toml::source_index line;
-    toml::source_index column;
-    std::string text;
-  };
-  std::string file_;
-  std::vector<Entry> list_;
-};
-
-void apply_table(const toml::table& table, std::string_view prefix,
-                 const std::vector<Field>& fields, Errors& errors) {
-  for (auto&& [key, node] : table) {
-    const std::string_view name = key.str();  // clang 14 cannot capture structured bindings
-    const std::string full =
-        prefix.empty() ? std::string(name) : std::string(prefix) + "." + std::string(name);
-    const auto field =
-        std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name; });
-    if (field == fields.end()) {
-      errors.add(key.source(), full, "unknown key");
-    } else if (Reason reason = field->apply(node)) {
-      errors.add(node.source(), full, *reason);
-    }
-  }
-}
+using namespace toml_fields;
 
 std::optional<double> number_of(const toml::node& n) {
   if (const auto i = n.value_exact<std::int64_t>()) return static_cast<double>(*i);
   if (const auto d = n.value_exact<double>(); d && std::isfinite(*d)) return *d;
   return std::nullopt;
-}
-
-std::string range_text(double min, double max, double got) {
-  std::ostringstream s;
-  s << "must be " << min << ".." << max << " (got " << got << ")";
-  return s.str();
-}
-
-template <class T>
-Apply integer(T& out, std::int64_t min, std::int64_t max) {
-  return [&out, min, max](const toml::node& n) -> Reason {
-    const auto v = n.value_exact<std::int64_t>();
-    if (!v) return "must be an integer";
-    if (*v < min || *v > max)
-      return "must be " + std::to_string(min) + ".." + std::to_string(max) + " (got " +
-             std::to_string(*v) + ")";
-    out = static_cast<T>(*v);
-    return std::nullopt;
-  };
-}
-
-// A duration given in (fractional) seconds.
-Apply seconds(std::chrono::milliseconds& out, double min, double max) {
-  return [&out, min, max](const toml::node& n) -> Reason {
-    const auto v = number_of(n);
-    if (!v) return "must be a number of seconds";
-    if (*v < min || *v > max) return range_text(min, max, *v);
-    out = std::chrono::milliseconds(std::llround(*v * 1000));
-    return std::nullopt;
-  };
 }
 
 Apply path(std::string& out) {

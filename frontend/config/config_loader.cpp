@@ -10,129 +10,13 @@
 #include <sstream>
 #include <tuple>
 
+#include "common/toml_fields.hpp"
 #include "health/selector.hpp"
 
 namespace ikesteer::frontend {
 namespace {
 
-using Reason = std::optional<std::string>;
-using Apply = std::function<Reason(const toml::node&)>;
-
-struct Field {
-  std::string_view name;
-  Apply apply;
-};
-
-// Collects every problem, then hands them out in file order (TOML tables iterate sorted by
-// key, not in document order).
-class Errors {
- public:
-  explicit Errors(std::string_view file) : file_(file) {}
-  void add(const toml::source_region& at, std::string_view key, std::string_view reason) {
-    std::ostringstream s;
-    s << file_ << ':' << at.begin.line << ':' << at.begin.column << ": " << key << ": " << reason;
-    list_.push_back({at.begin.line, at.begin.column, s.str()});
-  }
-  ConfigErrors take() {
-    std::stable_sort(list_.begin(), list_.end(), [](const Entry& a, const Entry& b) {
-      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
-    });
-    ConfigErrors out;
-    for (Entry& e : list_) out.push_back(std::move(e.text));
-    return out;
-  }
-  bool empty() const { return list_.empty(); }
-
- private:
-  struct Entry {
-    toml::source_index line;
-    toml::source_index column;
-    std::string text;
-  };
-  std::string file_;
-  std::vector<Entry> list_;
-};
-
-std::string join_key(std::string_view prefix, std::string_view key) {
-  return prefix.empty() ? std::string(key) : std::string(prefix) + "." + std::string(key);
-}
-
-void apply_table(const toml::table& table, std::string_view prefix,
-                 const std::vector<Field>& fields, Errors& errors) {
-  for (auto&& [key, node] : table) {
-    const std::string_view name = key.str();  // clang 14 cannot capture structured bindings
-    const std::string full = join_key(prefix, name);
-    auto field =
-        std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == name; });
-    if (field == fields.end()) {
-      errors.add(key.source(), full, "unknown key");
-    } else if (Reason reason = field->apply(node)) {
-      errors.add(node.source(), full, *reason);
-    }
-  }
-}
-
-template <class T>
-Apply integer(T& out, std::int64_t min, std::int64_t max) {
-  return [&out, min, max](const toml::node& n) -> Reason {
-    const auto v = n.value_exact<std::int64_t>();
-    if (!v) return "must be an integer";
-    if (*v < min || *v > max)
-      return "must be " + std::to_string(min) + ".." + std::to_string(max) + " (got " +
-             std::to_string(*v) + ")";
-    out = static_cast<T>(*v);
-    return std::nullopt;
-  };
-}
-
-Apply number_above(double& out, double exclusive_min, double max) {
-  return [&out, exclusive_min, max](const toml::node& n) -> Reason {
-    std::optional<double> v;
-    if (auto i = n.value_exact<std::int64_t>()) v = static_cast<double>(*i);
-    if (auto d = n.value_exact<double>()) v = *d;
-    if (!v) return "must be a number";
-    if (!(*v > exclusive_min && *v <= max) || !std::isfinite(*v)) {
-      std::ostringstream s;
-      s << "must be > " << exclusive_min << " and <= " << max << " (got " << *v << ")";
-      return s.str();
-    }
-    out = *v;
-    return std::nullopt;
-  };
-}
-
-// A duration given in (fractional) seconds.
-Apply seconds(Duration& out, double min, double max) {
-  return [&out, min, max](const toml::node& n) -> Reason {
-    double v = 0;
-    if (Reason r = number_above(v, -1, max)(n)) return r;
-    if (v < min) {
-      std::ostringstream s;
-      s << "must be >= " << min << " seconds (got " << v << ")";
-      return s.str();
-    }
-    out = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(v));
-    return std::nullopt;
-  };
-}
-
-Apply boolean(bool& out) {
-  return [&out](const toml::node& n) -> Reason {
-    const auto v = n.value_exact<bool>();
-    if (!v) return "must be true or false";
-    out = *v;
-    return std::nullopt;
-  };
-}
-
-Apply text(std::string& out) {
-  return [&out](const toml::node& n) -> Reason {
-    const auto v = n.value_exact<std::string>();
-    if (!v) return "must be a string";
-    out = *v;
-    return std::nullopt;
-  };
-}
+using namespace toml_fields;
 
 template <class E>
 Apply choice(E& out, std::vector<std::pair<std::string_view, E>> options) {

@@ -153,7 +153,7 @@ check_bad_config() {
     "$IT_WORK/m1/agent/agent.key" "$FRONT:7701" >"$bad"
   out=$("$AGENT" run --config "$bad" --check-config 2>&1) || rc=$?
   ((rc != 0)) || it_fail "--check-config accepted a bad file: $out"
-  [[ "$out" == "$bad:4:19: report_interval: must be 0.1..3600 (got 0)" ]] ||
+  [[ "$out" == "$bad:4:19: report_interval: must be 0.1..3600 seconds (got 0)" ]] ||
     it_fail "--check-config on a bad file printed: $out"
   it_log "--check-config on a bad file: exit $rc: $out"
 }

@@ -124,7 +124,7 @@ TEST_CASE("each value error names file, line, column and key") {
     std::string prefix;
   } cases[] = {
       {"colour = 1", "a.toml:4:1: colour: unknown key"},
-      {"report_interval = 0", "a.toml:4:19: report_interval: must be 0.1..3600 (got 0)"},
+      {"report_interval = 0", "a.toml:4:19: report_interval: must be 0.1..3600 seconds (got 0)"},
       {"report_interval = \"1\"", "a.toml:4:19: report_interval: must be a number of seconds"},
       {"state_file = \"\"", "a.toml:4:14: state_file: must be a non-empty file name"},
       {"capacity = -1", "a.toml:4:12: capacity: must be 0..4294967295 (got -1)"},
@@ -205,7 +205,7 @@ TEST_CASE("[strongswan]: charon's VICI socket") {
   check_error(head + "[strongswan]\nvici = \"/var/run/charon.vici\"\n",
               "a.toml:5:8: strongswan.vici: must be \"unix:///path/of/charon.vici\"");
   check_error(head + "[strongswan]\ntimeout = 0\n",
-              "a.toml:5:11: strongswan.timeout: must be 0.1..600 (got 0)");
+              "a.toml:5:11: strongswan.timeout: must be 0.1..600 seconds (got 0)");
   check_error(head + "[strongswan]\nsocket = \"unix:///x\"\n",
               "a.toml:5:1: strongswan.socket: unknown key");
 }
@@ -240,7 +240,7 @@ TEST_CASE("[libreswan]: pluto through whack, defaults where libreswan 4.10 puts 
   check_error(head + "[libreswan]\nctlsocket = 1\n",
               "a.toml:5:13: libreswan.ctlsocket: must be a non-empty file name");
   check_error(head + "[libreswan]\ntimeout = 601\n",
-              "a.toml:5:11: libreswan.timeout: must be 0.1..600 (got 601)");
+              "a.toml:5:11: libreswan.timeout: must be 0.1..600 seconds (got 601)");
   check_error(head + "[libreswan]\nvici = \"unix:///x\"\n",
               "a.toml:5:1: libreswan.vici: unknown key");
 }

@@ -42,7 +42,8 @@ inline std::string_view to_string(CommandResult r) noexcept {
 struct ListedSessionCopy {
   std::string id;
   IpAddress peer;
-  std::string identity;  // percent-encoded, as the agent sent it
+  std::string identity;              // percent-encoded, as the agent sent it
+  std::optional<IpAddress> local{};  // the member's address it runs on, when the agent says
 };
 
 // A command's outcome as the mover sees it. List: a page of sessions, the member's total and

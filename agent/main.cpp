@@ -62,8 +62,10 @@ std::string field(std::string_view v) {
 }
 
 std::string session_line(const Session& s) {
-  std::string line = "id=" + field(s.id) + " name=" + field(s.name) +
-                     " peer=" + s.peer_address.to_string() + " identity=" + field(s.peer_id);
+  std::string line =
+      "id=" + field(s.id) + " name=" + field(s.name) + " peer=" + s.peer_address.to_string();
+  if (s.local_address) line += " local=" + s.local_address->to_string();
+  line += " identity=" + field(s.peer_id);
   if (!s.peer_eap_id.empty()) line += " eap-identity=" + field(s.peer_eap_id);
   line += " established=" + std::to_string(s.established_seconds) + "s";
   line += " child-sas=" + std::to_string(s.child_sas);
@@ -75,6 +77,7 @@ nlohmann::json session_json(const Session& s) {
                       {"name", s.name},
                       {"peer_address", s.peer_address.to_string()},
                       {"peer_id", s.peer_id}};
+  if (s.local_address) j["local_address"] = s.local_address->to_string();
   if (!s.peer_eap_id.empty()) j["peer_eap_id"] = s.peer_eap_id;
   j["established_seconds"] = s.established_seconds;
   j["child_sas"] = s.child_sas;

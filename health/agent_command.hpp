@@ -25,7 +25,8 @@
 //
 //   IKESTEER-REPLY/1 member=<name> seq=<the command's seq> time=<unix s> result=<ok|refused|failed>
 //                    [reason=<word>] [sessions=<u32>] [more=<0|1>]
-//   session id=<id> peer=<IP address> identity=<percent-encoded>      (list only; 0 or more)
+//   session id=<id> peer=<IP address> [local=<IP address>] identity=<percent-encoded>
+//                                                                      (list only; 0 or more)
 //   mac=<hex>
 //
 // - mac = HMAC-SHA256(member key, every byte before the last line's "mac="), so it covers the
@@ -40,6 +41,9 @@
 //   kReplyFailureReasons.
 // - Only result=ok carries sessions=, more= and session lines, and never reason=; refused and
 //   failed always carry reason=.
+// - local: the member's own address the IKE SA runs on (charon's local-host); an agent that
+//   cannot tell leaves it out. ikesteer needs it to move the sessions on an address that is
+//   about to go home (failback) and none other.
 // - reason: 1..32 characters of [a-z_]. identity: the client's IKE identity for display,
 //   percent-encoded (bytes outside [A-Za-z0-9-._~@:=,+/] as %XX, upper-case hex), cut to at
 //   most 255 encoded characters (never inside an escape).
@@ -112,6 +116,7 @@ struct ListedSession {
   std::string_view id;
   IpAddress peer;
   std::string_view identity;
+  std::optional<IpAddress> local{};  // the member's address the session runs on, when known
 };
 
 struct AgentReply {

@@ -24,10 +24,10 @@ constexpr unsigned kNotOkRequired = kRequired | bit(kReason);
 constexpr std::array kReplyResults = {ReplyResult::Ok, ReplyResult::Refused, ReplyResult::Failed};
 constexpr std::size_t kMaxReasonSize = 32;
 
-enum SessionField : unsigned { kId, kPeer, kIdentity, kSessionFieldCount };
-constexpr std::array<std::string_view, kSessionFieldCount> kSessionFieldNames = {"id", "peer",
-                                                                                 "identity"};
-constexpr unsigned kAllSessionFields = (1U << kSessionFieldCount) - 1;
+enum SessionField : unsigned { kId, kPeer, kLocal, kIdentity, kSessionFieldCount };
+constexpr std::array<std::string_view, kSessionFieldCount> kSessionFieldNames = {
+    "id", "peer", "local", "identity"};
+constexpr unsigned kRequiredSessionFields = (1U << kId) | (1U << kPeer) | (1U << kIdentity);
 constexpr std::string_view kSessionHead = "session";
 constexpr std::string_view kMacLineMarker = "mac=";
 
@@ -44,6 +44,7 @@ constexpr std::size_t kMaxListHeaderSize =
 constexpr std::size_t kMaxSessionLineSize =
     kSessionHead.size() + field_size(kSessionFieldNames[kId], kMaxSessionIdSize) +
     field_size(kSessionFieldNames[kPeer], kMaxAddressText) +
+    field_size(kSessionFieldNames[kLocal], kMaxAddressText) +
     field_size(kSessionFieldNames[kIdentity], kMaxEncodedIdentitySize) + 1;
 constexpr std::size_t kMinSessionLineSize =
     kSessionHead.size() + field_size(kSessionFieldNames[kId], 1) +
@@ -110,6 +111,8 @@ bool set_session_field(ListedSession& s, unsigned field, std::string_view value)
       return assign(if_valid(is_session_id(value), value), s.id);
     case kPeer:
       return assign(IpAddress::parse(value), s.peer);
+    case kLocal:
+      return assign(IpAddress::parse(value), s.local);
     case kIdentity:
       return assign(if_valid(is_encoded_identity(value), value), s.identity);
     default:
@@ -136,7 +139,7 @@ std::optional<ListedSession> parse_session(std::string_view line) {
       parse_fields(rest, kSessionFieldNames, [&](unsigned field, std::string_view value) {
         return set_session_field(session, field, value);
       });
-  if (seen != kAllSessionFields) return std::nullopt;
+  if (!seen || (*seen & kRequiredSessionFields) != kRequiredSessionFields) return std::nullopt;
   return session;
 }
 
@@ -158,6 +161,7 @@ std::string session_line(const ListedSession& s) {
   std::string out(kSessionHead);
   append_field(out, kSessionFieldNames[kId], s.id);
   append_field(out, kSessionFieldNames[kPeer], s.peer.to_string());
+  if (s.local) append_field(out, kSessionFieldNames[kLocal], s.local->to_string());
   append_field(out, kSessionFieldNames[kIdentity], percent_encode_identity(s.identity));
   out += '\n';
   return out;

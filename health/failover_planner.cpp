@@ -27,7 +27,7 @@ FailoverPlanner::FailoverPlanner(std::vector<FailoverAddress> addresses, Planner
     const Holder home = addresses_[a].home;
     const Holder owner = a < initial_owners.size() ? initial_owners[a] : home;
     Slot& s = slots_[a];
-    s.status = {owner, Phase::Home, kNobody, TimePoint{}, std::nullopt, "at home"};
+    s.status = {owner, Phase::Home, kNobody, TimePoint{}, std::nullopt, std::nullopt, "at home"};
     if (owner == kNobody) {
       s.status.phase = Phase::Stranded;
       s.status.reason = "no holder at start";
@@ -99,8 +99,19 @@ std::vector<FailoverAction> FailoverPlanner::completed(std::uint64_t id, bool ok
       s.status.verified = ok;
       settle(a, s.cause, now);
       break;
+    case ActionKind::MoveSessions:
+      s.status.sessions_moved = ok;
+      if (const Holder failed = failback_blocked_by(a); failed != kNobody)
+        settle(a, "failback abandoned: " + state_words(failed), now);
+      else
+        release(a, addresses_[a].home, s.cause, now, out);
+      break;
   }
   return out;
+}
+
+std::vector<std::uint64_t> FailoverPlanner::take_abandoned() {
+  return std::exchange(abandoned_, {});
 }
 
 std::vector<FailoverAction> FailoverPlanner::fail_back(Holder member, TimePoint now) {
@@ -115,7 +126,7 @@ std::vector<FailoverAction> FailoverPlanner::fail_back(Holder member, TimePoint 
       slots_[a].cause = "failback: operator";
       claim(a, member, "failback: operator", now, out);
     } else {
-      release(a, member, "failback: operator", now, out);
+      go_home(a, "failback: operator", now, out);
     }
   }
   return out;
@@ -124,7 +135,8 @@ std::vector<FailoverAction> FailoverPlanner::fail_back(Holder member, TimePoint 
 void FailoverPlanner::step(std::size_t a, TimePoint now, std::vector<FailoverAction>& out) {
   Slot& s = slots_[a];
   const FailoverAddress& address = addresses_[a];
-  if (address.mode == FailoverMode::None || s.in_flight != 0) return;
+  if (address.mode == FailoverMode::None) return;
+  if (s.in_flight != 0 && !abandon_emptying(a, now)) return;
   const Holder owner = s.status.owner;
   const auto failback = [&] {
     return "failback: " + name(address.home) + " up for " + format_seconds(options_.failback_hold);
@@ -147,10 +159,10 @@ void FailoverPlanner::step(std::size_t a, TimePoint now, std::vector<FailoverAct
     return;
   }
   if (owner != address.home && failback_due(a, now)) {
-    release(a, address.home, failback(), now, out);
+    go_home(a, failback(), now, out);
     return;
   }
-  const auto state = [&] { return name(owner) + " " + std::string(to_string(state_of(owner))); };
+  const auto state = [&] { return state_words(owner); };
   if (!must_give_up(owner)) {
     if (s.status.phase == Phase::Stranded) settle(a, state(), now);
     return;
@@ -173,6 +185,51 @@ void FailoverPlanner::release(std::size_t a, Holder target, std::string cause, T
   enter(a, Phase::Releasing, now);
   s.status.reason = s.cause;
   start(a, ActionKind::Release, s.status.owner, s.cause, out);
+}
+
+// Failback from the holder: a member holder's sessions on the address move first (they would
+// be cut by the release); the front end (adopt) holds none, a holder that is down or in
+// maintenance none to save.
+void FailoverPlanner::go_home(std::size_t a, std::string cause, TimePoint now,
+                              std::vector<FailoverAction>& out) {
+  Slot& s = slots_[a];
+  const Holder owner = s.status.owner;
+  if (owner == kFrontend || owner == kNobody || must_give_up(owner)) {
+    release(a, addresses_[a].home, std::move(cause), now, out);
+    return;
+  }
+  s.cause = std::move(cause);
+  s.status.target = addresses_[a].home;
+  s.status.sessions_moved.reset();
+  enter(a, Phase::Emptying, now);
+  s.status.reason =
+      "failback: moving " + name(owner) + "'s sessions on " + addresses_[a].address.to_string();
+  start(a, ActionKind::MoveSessions, owner, s.status.reason, out);
+}
+
+// A session move in flight whose failback no longer holds (its holder must give up the address,
+// or home may not take it) is given up; true when the address has nothing in flight now.
+bool FailoverPlanner::abandon_emptying(std::size_t a, TimePoint now) {
+  Slot& s = slots_[a];
+  if (s.in_flight_kind != ActionKind::MoveSessions) return false;
+  const Holder failed = failback_blocked_by(a);
+  if (failed == kNobody) return false;
+  abandoned_.push_back(s.in_flight);
+  s.in_flight = 0;
+  s.status.sessions_moved = false;
+  settle(a, "failback abandoned: " + state_words(failed), now);
+  return true;
+}
+
+// The holder or home, whichever must give up addresses now (holder first); kNobody: neither.
+Holder FailoverPlanner::failback_blocked_by(std::size_t a) const {
+  if (must_give_up(slots_[a].status.owner)) return slots_[a].status.owner;
+  if (must_give_up(addresses_[a].home)) return addresses_[a].home;
+  return kNobody;
+}
+
+std::string FailoverPlanner::state_words(Holder h) const {
+  return name(h) + " " + std::string(to_string(state_of(h)));
 }
 
 // Claims at `preferred` if it may still take the address, else at a target chosen anew.

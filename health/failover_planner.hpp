@@ -19,11 +19,17 @@
 // claim), and update() tries again `retry` later. A holder that later fails passes the address
 // on the same way. Failback: an address away from home goes back when home has been up for
 // `failback_hold` (auto_failback), or on fail_back(); release from the holder, claim at home.
-// A target that may no longer take the address when its claim is due is chosen anew. Every
-// claim is followed by a verify, whose outcome is only recorded.
+// When the holder is a member, its clients on the address are moved off it first (a
+// MoveSessions, phase Emptying), so that the release cuts none of them; the release follows
+// when the move completed, whether or not every session left (status().sessions_moved says
+// which). A target that may no longer take the address when its claim is due is chosen anew.
+// Every claim is followed by a verify, whose outcome is only recorded.
 //
 // Actions of one address run one at a time: update() starts nothing for an address with an
-// action in flight.
+// action in flight. The one exception is a MoveSessions, which changes no holder: when its
+// holder must give up the address, or home may no longer take it, update() abandons it (its
+// id is then in take_abandoned(), its completion ignored) and carries on as if it had not
+// started.
 #pragma once
 
 #include <chrono>
@@ -66,13 +72,13 @@ struct MemberSnapshot {
   double load = 0;  // reported load 0..1; NaN (unknown) counts as 0.5
 };
 
-enum class ActionKind : std::uint8_t { Release, Claim, Verify };
+enum class ActionKind : std::uint8_t { Release, Claim, Verify, MoveSessions };
 
 struct FailoverAction {
   std::uint64_t id;  // unique, from 1; pass it to completed()
   ActionKind kind;
   std::size_t address;  // index into addresses()
-  Holder holder;        // who releases, claims or is verified
+  Holder holder;        // who releases, claims, is verified or has its sessions moved
   std::string reason;   // "m1 down", "failback: m1 up for 10 s", ...
 };
 
@@ -86,15 +92,17 @@ class FailoverPlanner {
     Verifying,  // claimed; verify by `owner` in flight
     Away,       // held away from home, nothing in flight
     Stranded,   // must move: no target (owner unchanged) or the claim failed (owner: nobody)
+    Emptying,   // failback: `owner` moving its sessions on the address away, release next
   };
 
   struct AddressStatus {
     Holder owner;  // who holds it as far as the planner knows
     Phase phase;
-    Holder target;                 // where it is going (kNobody when not moving)
-    TimePoint since;               // when the phase began (TimePoint{} at construction)
-    std::optional<bool> verified;  // the last claim's verify outcome
-    std::string reason;            // why it is in this phase, in words
+    Holder target;                       // where it is going (kNobody when not moving)
+    TimePoint since;                     // when the phase began (TimePoint{} at construction)
+    std::optional<bool> verified;        // the last claim's verify outcome
+    std::optional<bool> sessions_moved;  // the last failback's session move: all gone or not
+    std::string reason;                  // why it is in this phase, in words
   };
 
   // initial_owners: empty (every address at home) or one holder per address, to resume after
@@ -106,14 +114,17 @@ class FailoverPlanner {
   // Feeds the current member states (index = member). Returns the actions to start now.
   std::vector<FailoverAction> update(std::span<const MemberSnapshot> members, TimePoint now);
 
-  // An action finished. Returns the follow-ups (claim after release, verify after claim).
-  // Unknown ids are ignored.
+  // An action finished. Returns the follow-ups (release after moving sessions, claim after
+  // release, verify after claim). Unknown and abandoned ids are ignored.
   std::vector<FailoverAction> completed(std::uint64_t id, bool ok, TimePoint now);
 
   // Operator: moves this member's addresses back home now, in auto mode too. Skips addresses
   // with an action in flight or fencing, and all of them while the member is down or in
   // maintenance (as of the last update()).
   std::vector<FailoverAction> fail_back(Holder member, TimePoint now);
+
+  // The MoveSessions actions given up since the last call (see above): stop them.
+  std::vector<std::uint64_t> take_abandoned();
 
   const AddressStatus& status(std::size_t address) const { return slots_[address].status; }
   const std::vector<FailoverAddress>& addresses() const { return addresses_; }
@@ -130,6 +141,10 @@ class FailoverPlanner {
   void step(std::size_t a, TimePoint now, std::vector<FailoverAction>& out);
   void release(std::size_t a, Holder target, std::string cause, TimePoint now,
                std::vector<FailoverAction>& out);
+  void go_home(std::size_t a, std::string cause, TimePoint now, std::vector<FailoverAction>& out);
+  bool abandon_emptying(std::size_t a, TimePoint now);
+  Holder failback_blocked_by(std::size_t a) const;
+  std::string state_words(Holder h) const;
   void claim(std::size_t a, Holder preferred, std::string reason, TimePoint now,
              std::vector<FailoverAction>& out);
   void strand(std::size_t a, std::string reason, TimePoint now);
@@ -150,6 +165,7 @@ class FailoverPlanner {
   std::vector<MemberSnapshot> members_;             // as of the last update()
   std::vector<std::optional<TimePoint>> up_since_;  // per member: up continuously since
   std::uint64_t next_id_ = 1;
+  std::vector<std::uint64_t> abandoned_;
 };
 
 }  // namespace ikesteer::health

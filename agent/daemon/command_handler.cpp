@@ -113,7 +113,8 @@ CommandOutcome CommandHandler::list(const health::AgentCommand& command, Command
   std::vector<health::ListedSession> all;
   all.reserve(fetched_->sessions.size());
   for (const Session& s : fetched_->sessions)
-    if (health::is_session_id(s.id)) all.push_back({s.id, s.peer_address, s.peer_id});
+    if (health::is_session_id(s.id))
+      all.push_back({s.id, s.peer_address, s.peer_id, s.local_address});
   out.reply = health::encode_list_reply(reply_header(command, now), all, command.after, key_);
   out.details.emplace_back("sessions", std::to_string(all.size()));
   out.details.emplace_back("fresh", reuse ? "no" : "yes");

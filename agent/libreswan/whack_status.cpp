@@ -16,6 +16,7 @@ constexpr std::string_view kChildEstablished = "STATE_V2_ESTABLISHED_CHILD_SA";
 
 // What the connection lines say about one connection (or instance).
 struct Connection {
+  std::optional<IpAddress> local_host;
   std::optional<IpAddress> remote_host;
   std::string their_idtype;
   std::string their_id;
@@ -126,6 +127,20 @@ std::optional<IpAddress> remote_host(std::string_view pair) {
   return host_address(right.substr(0, end == 0 ? std::string_view::npos : end));
 }
 
+// The local host of a host-pair line: LEFT may start with a client ("CLIENT===HOST[ID]") and
+// end with a next hop ("HOST[ID]---NEXTHOP"); %any and the like are no address.
+std::optional<IpAddress> local_host(std::string_view pair) {
+  const std::size_t dots = pair.find("...");
+  if (dots == std::string_view::npos) return std::nullopt;
+  std::string_view left = pair.substr(0, dots);
+  if (const std::size_t client = left.rfind("==="); client != std::string_view::npos)
+    left.remove_prefix(client + 3);
+  left = left.substr(0, left.find("---"));
+  if (left.empty()) return std::nullopt;
+  const std::size_t end = left.front() == '[' ? left.find(']') + 1 : left.find_first_of("[<= ");
+  return host_address(left.substr(0, end == 0 ? std::string_view::npos : end));
+}
+
 void read_connection_line(const Quoted& q, std::map<std::string, Connection>& connections) {
   if (q.rest.size() < 2 || q.rest.front() != ':') return;
   Connection& c = connections[q.key];
@@ -133,6 +148,7 @@ void read_connection_line(const Quoted& q, std::map<std::string, Connection>& co
   // The host pair is the one line with a single space after the colon.
   if (body.size() > 1 && body[0] == ' ' && body[1] != ' ') {
     if (!c.remote_host) c.remote_host = remote_host(trim(body));
+    if (!c.local_host) c.local_host = local_host(trim(body));
     return;
   }
   if (auto life = number_after(body, "ike_life: ")) c.ike_life = life;
@@ -232,6 +248,7 @@ SessionList read_whack_status(std::string_view status) {
     session.id = key;
     session.name = state->name;
     session.peer_address = *address;
+    session.local_address = c.local_host;
     session.peer_id = identity(c);
     // pluto schedules an IKE SA's REPLACE event ike_life after it was established.
     if (c.ike_life && state->replace_in && *state->replace_in <= *c.ike_life)

@@ -8,6 +8,7 @@
 //   lines           "rw"[2]:   ike_life: 28800s; ipsec_life: ...
 //                   "rw"[2]:   our idtype: ID_FQDN; our id=@vpn...; their idtype: ID_FQDN;
 //                   their id=@c101.clients.example
+// The host pair's left side is this member's own address (the session's local address).
 // A Session's id is its connection as `whack --name` takes it: "c102", or "rw[2]" for an
 // instance of the road-warrior template "rw" (its name is then "rw").
 #pragma once

@@ -39,6 +39,9 @@ Result<std::optional<Session>, std::string> read_ike_sa(const std::string& name,
   const auto host = sa.value("remote-host");
   const auto address = host ? IpAddress::parse(*host) : std::nullopt;
   if (!address) return fail(std::string("no valid remote-host"));
+  // Optional: the session is listed without it, but cannot then be told apart by address.
+  const auto local = sa.value("local-host");
+  const auto local_address = local ? IpAddress::parse(*local) : std::nullopt;
   const auto peer_id = sa.value("remote-id");
   if (!peer_id) return fail(std::string("no remote-id"));
   const auto established = sa.value("established");
@@ -52,6 +55,7 @@ Result<std::optional<Session>, std::string> read_ike_sa(const std::string& name,
       .id = std::string(*id),
       .name = name,
       .peer_address = *address,
+      .local_address = local_address,
       .peer_id = std::string(*peer_id),
       .peer_eap_id = std::string(eap_id ? *eap_id : xauth_id.value_or("")),
       .established_seconds = *seconds,

@@ -1,7 +1,7 @@
 // Reads charon's list-sa events (vici README "list-sa"; vici_query.c) into Sessions. Pure: no
 // socket, no exceptions. Each event's root holds one section per IKE SA, named by its
 // connection:
-//   <connection> { uniqueid, version, state, remote-host, remote-id, [remote-eap-id],
+//   <connection> { uniqueid, version, state, local-host, remote-host, remote-id, [remote-eap-id],
 //                  [remote-xauth-id], [established], ..., child-sas { <name> {...} ... } }
 #pragma once
 

@@ -75,7 +75,7 @@ void AgentCommandBook::on_datagram(std::span<const std::byte> datagram) {
   outcome.total = reply->sessions;
   outcome.more = reply->more;
   for (const health::ListedSession& s : reply->listed)
-    outcome.sessions.push_back({std::string(s.id), s.peer, std::string(s.identity)});
+    outcome.sessions.push_back({std::string(s.id), s.peer, std::string(s.identity), s.local});
   finish(pending, outcome);
 }
 

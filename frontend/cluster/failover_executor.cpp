@@ -15,6 +15,8 @@ std::string_view kind_name(health::ActionKind k) {
       return "claim";
     case health::ActionKind::Verify:
       return "verify";
+    case health::ActionKind::MoveSessions:
+      return "move_sessions";
   }
   return "?";
 }
@@ -63,6 +65,8 @@ void FailoverExecutor::configure(std::shared_ptr<const Config> next) {
   }
   ++epoch_;
   verifying_.clear();
+  for (const auto& [id, action] : in_flight_)
+    if (action.kind == health::ActionKind::MoveSessions && emptier_) emptier_->cancel(id, "reload");
   in_flight_.clear();
   config_ = std::move(next);
   const Config::Failover& f = config_->failover;
@@ -73,11 +77,33 @@ void FailoverExecutor::configure(std::shared_ptr<const Config> next) {
 }
 
 void FailoverExecutor::update(std::span<const health::MemberSnapshot> members, TimePoint now) {
-  if (planner_ && !planner_->addresses().empty()) start(planner_->update(members, now));
+  if (!planner_ || planner_->addresses().empty()) return;
+  auto actions = planner_->update(members, now);
+  cancel_abandoned();
+  start(std::move(actions));
 }
 
 void FailoverExecutor::fail_back(std::size_t member, TimePoint now) {
   if (planner_) start(planner_->fail_back(member, now));
+}
+
+// Session moves the planner gave up (their holder or home failed meanwhile): stop them.
+void FailoverExecutor::cancel_abandoned() {
+  for (const std::uint64_t id : planner_->take_abandoned()) {
+    const auto it = in_flight_.find(id);
+    if (it == in_flight_.end()) continue;
+    const health::FailoverAction action = it->second;
+    in_flight_.erase(it);
+    const std::string address = planner_->addresses()[action.address].address.to_string();
+    const std::string reason = planner_->status(action.address).reason;
+    events_.add(LogLevel::Warn, "failover", "address_result", address,
+                "address move_sessions abandoned",
+                {{"address", address},
+                 {"action", "move_sessions"},
+                 {"holder", holder_name(action.holder)},
+                 {"reason", reason}});
+    if (emptier_) emptier_->cancel(id, reason);
+  }
 }
 
 std::vector<IpAddress> FailoverExecutor::moved_away() const {
@@ -99,9 +125,9 @@ std::vector<std::pair<IpAddress, health::Holder>> FailoverExecutor::holders() co
 
 std::vector<AddressStatus> FailoverExecutor::report() const {
   using Phase = health::FailoverPlanner::Phase;
-  static constexpr std::string_view kPhases[] = {"home",      "releasing", "fencing", "claiming",
-                                                 "verifying", "away",      "stranded"};
-  static_assert(std::size(kPhases) == static_cast<std::size_t>(Phase::Stranded) + 1);
+  static constexpr std::string_view kPhases[] = {"home",      "releasing", "fencing",  "claiming",
+                                                 "verifying", "away",      "stranded", "emptying"};
+  static_assert(std::size(kPhases) == static_cast<std::size_t>(Phase::Emptying) + 1);
   std::vector<AddressStatus> out;
   if (!planner_) return out;
   for (std::size_t i = 0; i < planner_->addresses().size(); ++i) {
@@ -132,6 +158,10 @@ void FailoverExecutor::start(std::vector<health::FailoverAction> actions) {
                  {"reason", action.reason}});
     const std::uint64_t id = action.id;
     const std::uint64_t epoch = epoch_;
+    if (action.kind == health::ActionKind::MoveSessions) {
+      empty_address(action);
+      continue;
+    }
     if (action.kind == health::ActionKind::Verify) {
       // The moved address must answer IKE now (RFC 7296 IKE_SA_INIT probe, port 500).
       ProbeConfig probe;
@@ -160,6 +190,23 @@ void FailoverExecutor::start(std::vector<health::FailoverAction> actions) {
       if (epoch == epoch_) finished(id, outcome.ok, outcome.detail, outcome.elapsed);
     });
   }
+}
+
+// Before the address goes home: its holder's sessions on it move to other members (never home).
+void FailoverExecutor::empty_address(const health::FailoverAction& action) {
+  const health::FailoverAddress& a = planner_->addresses()[action.address];
+  const std::uint64_t id = action.id;
+  const std::uint64_t epoch = epoch_;
+  const TimePoint started = Clock::now();
+  in_flight_[id] = action;
+  const auto done = [this, id, epoch, started](bool ok, const std::string& detail) {
+    if (epoch == epoch_) finished(id, ok, detail, Clock::now() - started);
+  };
+  if (!emptier_) {
+    done(false, "no session mover");
+    return;
+  }
+  emptier_->empty_address(id, holder_name(action.holder), {a.address, holder_name(a.home)}, done);
 }
 
 void FailoverExecutor::finished(std::uint64_t id, bool ok, const std::string& detail,

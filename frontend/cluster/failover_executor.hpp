@@ -1,7 +1,8 @@
 // Carries out health::FailoverPlanner's decisions: releases and claims through the
 // AddressMover (builtin on this host, the exec hook on members), verifies each claim with an
-// IKE probe to the moved address, records every step as an event, and tells the monitor after
-// each outcome (an address changed hands, or was verified).
+// IKE probe to the moved address, moves a holder's sessions off an address before it goes home
+// (the SessionEmptier), records every step as an event, and tells the monitor after each
+// outcome (an address changed hands, or was verified).
 #pragma once
 
 #include <uv.h>
@@ -16,6 +17,7 @@
 
 #include "frontend/actions/address_mover.hpp"
 #include "frontend/cluster/health_report.hpp"
+#include "frontend/cluster/session_emptier.hpp"
 #include "frontend/config/config.hpp"
 #include "frontend/log/event_log.hpp"
 #include "frontend/probes/probe.hpp"
@@ -32,6 +34,8 @@ class FailoverExecutor {
   void configure(std::shared_ptr<const Config> config);
   // The members' current states (index = member). Starts whatever is due.
   void update(std::span<const health::MemberSnapshot> members, TimePoint now);
+  // Who moves sessions before a failback; without one (or with nullptr) they are cut.
+  void set_session_emptier(SessionEmptier* emptier) { emptier_ = emptier; }
   // Moves `member`'s addresses back home now (manual failback).
   void fail_back(std::size_t member, TimePoint now);
 
@@ -44,6 +48,8 @@ class FailoverExecutor {
 
  private:
   void start(std::vector<health::FailoverAction> actions);
+  void empty_address(const health::FailoverAction& action);
+  void cancel_abandoned();
   void finished(std::uint64_t id, bool ok, const std::string& detail, Duration elapsed);
   std::string holder_name(health::Holder h) const;
 
@@ -53,6 +59,7 @@ class FailoverExecutor {
   std::shared_ptr<const Config> config_;
   std::optional<health::FailoverPlanner> planner_;
   std::unique_ptr<AddressMover> mover_;
+  SessionEmptier* emptier_ = nullptr;
   std::map<std::uint64_t, health::FailoverAction> in_flight_;  // by action id
   std::map<std::uint64_t, std::unique_ptr<Probe>> verifying_;  // by action id
   std::uint64_t epoch_ = 0;  // bumped by configure(): outcomes of older actions are ignored

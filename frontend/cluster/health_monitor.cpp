@@ -86,6 +86,10 @@ HealthMonitor::HealthMonitor(uv_loop_t* loop, EventLog& events,
 
 HealthMonitor::~HealthMonitor() = default;
 
+void HealthMonitor::set_session_emptier(SessionEmptier* emptier) {
+  failover_->set_session_emptier(emptier);
+}
+
 Result<void, std::string> HealthMonitor::configure(std::shared_ptr<const Config> config) {
   const health::ProbeTiming agent_timing{.interval_up = config->health.agent_max_age,
                                          .interval_down = config->health.agent_max_age,

@@ -24,6 +24,7 @@
 #include "frontend/cluster/health_counters.hpp"
 #include "frontend/cluster/health_report.hpp"
 #include "frontend/cluster/resolver.hpp"
+#include "frontend/cluster/session_emptier.hpp"
 #include "frontend/config/config.hpp"
 #include "frontend/log/event_log.hpp"
 #include "frontend/os/uv_timer.hpp"
@@ -44,6 +45,8 @@ class HealthMonitor {
   Result<void, std::string> configure(std::shared_ptr<const Config> config);
   // Stops every check and timer (before the loop ends).
   void stop();
+  // Who moves a holder's sessions off an address before it goes home (FailoverExecutor).
+  void set_session_emptier(SessionEmptier* emptier);
 
   std::shared_ptr<const ClusterState> state() const { return state_; }
   const HealthCounters& counters() const { return counters_; }

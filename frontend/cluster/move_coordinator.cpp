@@ -36,8 +36,31 @@ bool MoveCoordinator::start(const std::string& member, TimePoint now,
   return true;
 }
 
-void MoveCoordinator::stop(const std::string& member, const std::string& reason) {
-  if (MoveJob* job = find(member)) job->stop(reason);
+std::string MoveCoordinator::start_failback(const std::string& member, FailbackScope scope,
+                                            TimePoint now,
+                                            std::chrono::system_clock::time_point wall_now) {
+  std::string name = member + " on " + scope.address.to_string();
+  jobs_[name] = std::make_unique<MoveJob>(member, job_settings_, now, wall_now, std::move(scope));
+  return name;
+}
+
+void MoveCoordinator::stop(const std::string& job, const std::string& reason) {
+  if (MoveJob* j = find(job)) j->stop(reason);
+}
+
+void MoveCoordinator::stop_member(const std::string& member, const std::string& reason) {
+  for (auto& [name, job] : jobs_)
+    if (job->member() == member) job->stop(reason);
+}
+
+std::optional<MoveState> MoveCoordinator::state(const std::string& job) const {
+  const auto it = jobs_.find(job);
+  if (it == jobs_.end()) return std::nullopt;
+  return it->second->state();
+}
+
+void MoveCoordinator::forget(const std::string& job) {
+  jobs_.erase(job);
 }
 
 bool MoveCoordinator::running(const std::string& member) const {
@@ -48,7 +71,7 @@ bool MoveCoordinator::running(const std::string& member) const {
 
 bool MoveCoordinator::wants_time(const std::string& member) const {
   return std::any_of(jobs_.begin(), jobs_.end(), [&](const auto& j) {
-    return (member.empty() || j.first == member) && j.second->wants_time();
+    return (member.empty() || j.second->member() == member) && j.second->wants_time();
   });
 }
 
@@ -59,12 +82,13 @@ MoveJob* MoveCoordinator::find(const std::string& member) {
 
 std::vector<OutgoingCommand> MoveCoordinator::due(TimePoint now, const MovePlanner& plan) {
   std::vector<OutgoingCommand> out;
-  std::vector<MoveJob*> order;
-  for (auto& [member, job] : jobs_) order.push_back(job.get());
+  std::vector<std::pair<const std::string*, MoveJob*>> order;
+  for (auto& [name, job] : jobs_) order.emplace_back(&name, job.get());
   if (order.empty()) return out;
-  for (MoveJob* job : order)
+  for (auto [name, job] : order)
     if (auto list = job->list_due(now))
-      out.push_back({job->member(), OutgoingCommand::Kind::List, std::move(list->after), {}, {}});
+      out.push_back(
+          {*name, job->member(), OutgoingCommand::Kind::List, std::move(list->after), {}, {}});
   // Moves: one per job in turn while the budget lasts. A job with nothing to send (or only
   // sessions with nowhere to go) drops out of this round.
   std::vector<bool> done(order.size(), false);
@@ -72,22 +96,22 @@ std::vector<OutgoingCommand> MoveCoordinator::due(TimePoint now, const MovePlann
   for (std::size_t i = turn_ % order.size(); active > 0 && bucket_.ready(now);
        i = (i + 1) % order.size()) {
     if (done[i]) continue;
-    MoveJob& job = *order[i];
+    MoveJob& job = *order[i].second;
     const auto request = job.move_due(now);
     if (!request) {
       done[i] = true;
       --active;
       continue;
     }
-    auto target = plan(job.member(), request->peer);
+    auto target = plan(job.member(), job.avoid(), request->peer);
     if (!target) {
       job.no_target(request->session, now);
       continue;
     }
     bucket_.take(now);
     job.move_sent(request->session, *target, now);
-    out.push_back(
-        {job.member(), OutgoingCommand::Kind::Move, std::nullopt, request->session, *target});
+    out.push_back({*order[i].first, job.member(), OutgoingCommand::Kind::Move, std::nullopt,
+                   request->session, *target});
     turn_ = i + 1;
   }
   return out;
@@ -95,7 +119,7 @@ std::vector<OutgoingCommand> MoveCoordinator::due(TimePoint now, const MovePlann
 
 void MoveCoordinator::on_outcome(const OutgoingCommand& command, const CommandOutcome& outcome,
                                  TimePoint now) {
-  MoveJob* job = find(command.member);
+  MoveJob* job = find(command.job);
   if (!job) return;
   if (command.kind == OutgoingCommand::Kind::List)
     job->on_list(outcome, now);
@@ -105,7 +129,8 @@ void MoveCoordinator::on_outcome(const OutgoingCommand& command, const CommandOu
 
 void MoveCoordinator::on_reported_sessions(const std::string& member, std::uint32_t count,
                                            TimePoint now) {
-  if (MoveJob* job = find(member)) job->on_reported_sessions(count, now);
+  for (auto& [name, job] : jobs_)
+    if (job->member() == member) job->on_reported_sessions(count, now);
 }
 
 std::vector<MoveProgress> MoveCoordinator::progress(TimePoint now) const {

@@ -20,6 +20,7 @@ namespace ikesteer::frontend {
 // A command for one member's agent.
 struct OutgoingCommand {
   enum class Kind : std::uint8_t { List, Move };
+  std::string job;  // the job it is for (its answer goes back there)
   std::string member;
   Kind kind = Kind::List;
   std::optional<std::string> after;  // list
@@ -27,9 +28,10 @@ struct OutgoingCommand {
   MoveTarget target;                 // move: where, and the gateway the agent names
 };
 
-// Where a client at `peer` on member `from` would be redirected now; nullopt: nowhere eligible.
-using MovePlanner =
-    std::function<std::optional<MoveTarget>(const std::string& from, const IpAddress& peer)>;
+// Where a client at `peer` on member `from` would be redirected now, never to `avoid` (`from`
+// itself for a drain, a failback's home); nullopt: nowhere eligible.
+using MovePlanner = std::function<std::optional<MoveTarget>(
+    const std::string& from, const std::string& avoid, const IpAddress& peer)>;
 
 class MoveCoordinator {
  public:
@@ -38,13 +40,21 @@ class MoveCoordinator {
   // A reload: the new budget and timeouts apply to running jobs too.
   void configure(const Config::Sessions& settings);
 
-  // Starts emptying `member`. A job that is running already goes on; a finished or stopped one
-  // starts over. False: it was running already.
+  // Starts emptying `member` (a job named after it). A job that is running already goes on; a
+  // finished or stopped one starts over. False: it was running already.
   bool start(const std::string& member, TimePoint now,
              std::chrono::system_clock::time_point wall_now);
-  // Stops the member's job, if one runs (finished jobs stay as they are).
-  void stop(const std::string& member, const std::string& reason);
-  bool running(const std::string& member) const;
+  // Starts moving the member's sessions on scope.address (see MoveJob); returns the job's name.
+  // A job of the same name starts over.
+  std::string start_failback(const std::string& member, FailbackScope scope, TimePoint now,
+                             std::chrono::system_clock::time_point wall_now);
+  // Stops the job, if one runs (finished jobs stay as they are); stop_member: every job of it.
+  void stop(const std::string& job, const std::string& reason);
+  void stop_member(const std::string& member, const std::string& reason);
+  bool running(const std::string& job) const;
+  std::optional<MoveState> state(const std::string& job) const;
+  // Forgets a finished or stopped job (a failback's, once its address went home).
+  void forget(const std::string& job);
   // Whether due() may have something to send later: a job (of `member`, or any) neither empty
   // nor stopped, or empty but about to list again.
   bool wants_time(const std::string& member = {}) const;
@@ -55,7 +65,7 @@ class MoveCoordinator {
   void on_outcome(const OutgoingCommand& command, const CommandOutcome& outcome, TimePoint now);
   void on_reported_sessions(const std::string& member, std::uint32_t count, TimePoint now);
 
-  std::vector<MoveProgress> progress(TimePoint now) const;  // by member name
+  std::vector<MoveProgress> progress(TimePoint now) const;  // by job name
   // Events of every job since the last call, each with its member.
   std::vector<std::pair<std::string, MoveEvent>> take_events();
 
@@ -64,8 +74,8 @@ class MoveCoordinator {
 
   MoveJobSettings job_settings_;
   TokenBucket bucket_;
-  std::map<std::string, std::unique_ptr<MoveJob>> jobs_;
-  std::size_t turn_ = 0;  // the job that moves first next time
+  std::map<std::string, std::unique_ptr<MoveJob>> jobs_;  // by name: the member, or a failback's
+  std::size_t turn_ = 0;                                  // the job that moves first next time
 };
 
 // The bucket's burst: a tenth of a second's budget, at least one.

@@ -18,9 +18,14 @@ std::string describe_failure(std::string_view what, const CommandOutcome& outcom
 }  // namespace
 
 MoveJob::MoveJob(std::string member, MoveJobSettings settings, TimePoint now,
-                 std::chrono::system_clock::time_point wall_now)
-    : member_(std::move(member)), settings_(settings), next_list_at_(now), batch_since_(now) {
+                 std::chrono::system_clock::time_point wall_now, std::optional<FailbackScope> scope)
+    : member_(std::move(member)),
+      scope_(std::move(scope)),
+      settings_(settings),
+      next_list_at_(now),
+      batch_since_(now) {
   progress_.member = member_;
+  if (scope_) progress_.address = scope_->address;
   progress_.started_at = wall_now;
 }
 
@@ -57,6 +62,10 @@ void MoveJob::on_list(const CommandOutcome& page, TimePoint now) {
 // and those still there a move_timeout after we asked are asked again or given up.
 void MoveJob::finish_list(TimePoint now) {
   paging_ = false;
+  // A failback's job sees only the sessions on its address (an agent that does not say where
+  // a session runs leaves it out: it may well be on the member's own address).
+  if (scope_)
+    std::erase_if(listing_, [&](const ListedSessionCopy& s) { return s.local != scope_->address; });
   std::set<std::string> present;
   for (const ListedSessionCopy& s : listing_) present.insert(s.id);
   for (auto it = sessions_.begin(); it != sessions_.end();) {
@@ -81,7 +90,13 @@ void MoveJob::finish_list(TimePoint now) {
     if (s.asked && !s.in_flight && !s.gave_up && *s.asked + settings_.move_timeout <= list_started_)
       give_up_or_retry(s);
   }
-  if (!listed_once_) progress_.total = static_cast<std::uint32_t>(listing_.size());
+  if (!listed_once_) {
+    progress_.total = static_cast<std::uint32_t>(listing_.size());
+    if (scope_)
+      events_.push_back({false, "moving " + std::to_string(listing_.size()) + " sessions of " +
+                                    member_ + " on " + scope_->address.to_string() +
+                                    " before it goes home to " + scope_->home});
+  }
   listed_once_ = true;
   listing_.clear();
   add_batch_event(now, false);
@@ -166,7 +181,8 @@ void MoveJob::give_up_or_retry(Session& s) {
 }
 
 void MoveJob::on_reported_sessions(std::uint32_t count, TimePoint now) {
-  if (state_ == MoveState::Stopped || paging_) return;
+  // A report counts every session of the member, not those on a failback's address.
+  if (state_ == MoveState::Stopped || paging_ || scope_) return;
   // Empty but holding sessions again (clients that came back by address), or verifying and the
   // member says it is empty: list now rather than at the next interval.
   if ((state_ == MoveState::Empty && count > 0) || (state_ != MoveState::Empty && count == 0))
@@ -203,9 +219,11 @@ void MoveJob::update_state(TimePoint now) {
   if (state_ == before) return;
   if (state_ == MoveState::Empty) {
     add_batch_event(now, true);
-    events_.push_back(
-        {false, "member " + member_ + " is empty: " + std::to_string(progress_.moved) +
-                    " sessions moved, " + std::to_string(progress_.failed()) + " failed"});
+    const std::string what =
+        scope_ ? "no session of " + member_ + " is left on " + scope_->address.to_string()
+               : "member " + member_ + " is empty";
+    events_.push_back({false, what + ": " + std::to_string(progress_.moved) + " sessions moved, " +
+                                  std::to_string(progress_.failed()) + " failed"});
   } else if (state_ == MoveState::FailedSome) {
     events_.push_back({true, "could not move " + std::to_string(sessions_.size()) +
                                  " sessions of " + member_ + " in " +

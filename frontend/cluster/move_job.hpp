@@ -43,8 +43,11 @@ class MoveJob {
     IpAddress peer;
   };
 
+  // With a scope, the job moves only the sessions on scope->address (listed with that local
+  // address), never to scope->home, and ignores the member's session reports.
   MoveJob(std::string member, MoveJobSettings settings, TimePoint now,
-          std::chrono::system_clock::time_point wall_now);
+          std::chrono::system_clock::time_point wall_now,
+          std::optional<FailbackScope> scope = std::nullopt);
 
   // The list page to ask for now, if any; the job then waits for on_list().
   std::optional<ListRequest> list_due(TimePoint now);
@@ -66,6 +69,8 @@ class MoveJob {
   void set_settings(const MoveJobSettings& settings) { settings_ = settings; }
 
   const std::string& member() const noexcept { return member_; }
+  // The member its sessions must not go to: itself, or a failback's home.
+  const std::string& avoid() const noexcept { return scope_ ? scope_->home : member_; }
   MoveState state() const noexcept { return state_; }
   // False when nothing will happen without a report or an answer (empty and not listing, or
   // stopped).
@@ -96,6 +101,7 @@ class MoveJob {
   void give_up_or_retry(Session& s);
 
   std::string member_;
+  std::optional<FailbackScope> scope_;
   MoveJobSettings settings_;
   MoveState state_ = MoveState::Listing;
   std::map<std::string, Session> sessions_;  // as of the last complete list, minus those gone

@@ -16,9 +16,11 @@
 namespace ikesteer::frontend {
 
 // `selector`: the mover's own copy of plan.selector(), so that the moves it plans count as load
-// (as each IKE loop's copy counts its redirects). nullopt: no member but `from` is eligible, or
-// all are at capacity; `from` is never the answer, even when it is still eligible.
+// (as each IKE loop's copy counts its redirects). `avoid` is never the answer, even when it is
+// still eligible: the member being emptied (a drain), or the home of an address going home (a
+// failback: its gateway is that address, still held by `from`). nullopt: no member but `avoid`
+// is eligible, or all are at capacity.
 std::optional<MoveTarget> plan_move_target(const SteeringPlan& plan, health::Selector& selector,
-                                           std::size_t from, const IpAddress& peer, TimePoint now);
+                                           std::size_t avoid, const IpAddress& peer, TimePoint now);
 
 }  // namespace ikesteer::frontend

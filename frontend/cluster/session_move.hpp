@@ -42,7 +42,8 @@ inline std::string_view to_string(CommandResult r) noexcept {
 struct ListedSessionCopy {
   std::string id;
   IpAddress peer;
-  std::string identity;  // percent-encoded, as the agent sent it
+  std::string identity;              // percent-encoded, as the agent sent it
+  std::optional<IpAddress> local{};  // the member's address it runs on, when the agent says
 };
 
 // A command's outcome as the mover sees it. List: a page of sessions, the member's total and
@@ -62,9 +63,18 @@ struct MoveTarget {
   std::string gateway;
 };
 
+// A failback's move job: only the sessions the member serves on `address`, which is about to
+// go home to `home`, and none of them to `home` (whose gateway is that address, still held by
+// the member: a redirect there would come back).
+struct FailbackScope {
+  IpAddress address;
+  std::string home;
+};
+
 // One move job, for operators.
 struct MoveProgress {
   std::string member;
+  std::optional<IpAddress> address;  // a failback's job: only the sessions on this address
   MoveState state = MoveState::Listing;
   std::uint32_t total = 0;      // sessions at the first complete list
   std::uint32_t left = 0;       // sessions as of the last complete list

@@ -17,12 +17,14 @@ SessionMover::SessionMover(uv_loop_t* loop, SharedState& shared, EventLog& event
     : shared_(shared),
       events_(events),
       command_timeout_(Config::Sessions{}.command_timeout),
+      failback_move_timeout_(Config::Failover{}.failback_move_timeout),
       coordinator_(Config::Sessions{}, Clock::now()),
       commands_(loop),
       timer_(loop) {}
 
 void SessionMover::configure(const Config& config) {
   command_timeout_ = config.sessions.command_timeout;
+  failback_move_timeout_ = config.failover.failback_move_timeout;
   coordinator_.configure(config.sessions);
   commands_.configure(config.members);
   for (const MoveProgress& p : coordinator_.progress(Clock::now())) {
@@ -30,9 +32,9 @@ void SessionMover::configure(const Config& config) {
     const auto m = std::find_if(config.members.begin(), config.members.end(),
                                 [&](const MemberConfig& c) { return c.name == p.member; });
     if (m == config.members.end())
-      stop(p.member, "removed from the configuration");
+      coordinator_.stop_member(p.member, "removed from the configuration");
     else if (!commands_.can_command(p.member))
-      stop(p.member, "its agent has no agent_commands or agent_key any more");
+      coordinator_.stop_member(p.member, "its agent has no agent_commands or agent_key any more");
   }
   refresh();
 }
@@ -47,6 +49,61 @@ Result<void, std::string> SessionMover::start(const std::string& member, const s
   keep_ticking();
   refresh();
   return {};
+}
+
+void SessionMover::empty_address(std::uint64_t id, const std::string& member, FailbackScope scope,
+                                 Done done) {
+  const std::string where = " of " + member + " on " + scope.address.to_string() +
+                            " before it goes home to " + scope.home;
+  if (!commands_.can_command(member)) {
+    events_.add(LogLevel::Warn, "sessions", "session_move", member,
+                "cannot move the sessions" + where +
+                    " (no agent_commands with agent_key): they will be cut",
+                {{"member", member}, {"address", scope.address.to_string()}});
+    done(false, "no agent_commands with agent_key");
+    return;
+  }
+  const Duration bound = failback_move_timeout_;
+  const std::string job = coordinator_.start_failback(member, std::move(scope), Clock::now(),
+                                                      std::chrono::system_clock::now());
+  failbacks_[id] = {job, Clock::now() + bound, std::move(done)};
+  keep_ticking();
+  refresh();
+}
+
+void SessionMover::cancel(std::uint64_t id, const std::string& reason) {
+  const auto it = failbacks_.find(id);
+  if (it == failbacks_.end()) return;
+  coordinator_.stop(it->second.job, reason);
+  failbacks_.erase(it);
+  refresh();
+}
+
+// A failback's job is over when a list found its address empty, some sessions could not be
+// moved, it was stopped, or its bound passed.
+void SessionMover::check_failbacks(TimePoint now) {
+  for (auto it = failbacks_.begin(); it != failbacks_.end();) {
+    const auto state = coordinator_.state(it->second.job);
+    std::optional<std::pair<bool, std::string>> over;
+    if (state == MoveState::Empty)
+      over.emplace(true, "no session left on the address");
+    else if (state == MoveState::FailedSome)
+      over.emplace(false, "some sessions could not be moved");
+    else if (!state || state == MoveState::Stopped)
+      over.emplace(false, "stopped");
+    else if (now >= it->second.deadline) {
+      coordinator_.stop(it->second.job, "failback_move_timeout passed");
+      over.emplace(false, "failback_move_timeout passed");
+    }
+    if (!over) {
+      ++it;
+      continue;
+    }
+    const Done done = std::move(it->second.done);
+    it = failbacks_.erase(it);
+    refresh();  // the job's events before the release's
+    done(over->first, over->second);
+  }
 }
 
 void SessionMover::stop(const std::string& member, const std::string& reason) {
@@ -74,13 +131,15 @@ void SessionMover::close() {
 
 void SessionMover::tick() {
   const TimePoint now = Clock::now();
-  const auto commands = coordinator_.due(
-      now, [this](const std::string& from, const IpAddress& peer) { return plan(from, peer); });
+  const auto commands =
+      coordinator_.due(now, [this](const std::string& from, const std::string& avoid,
+                                   const IpAddress& peer) { return plan(from, avoid, peer); });
   for (const OutgoingCommand& c : commands) send(c);
   refresh();
-  // Idle (every job empty or stopped, no command waiting): nothing to do until a report or an
-  // operator says otherwise.
-  if (!coordinator_.wants_time()) {
+  check_failbacks(now);
+  // Idle (every job empty or stopped, no command waiting, no failback waiting): nothing to do
+  // until a report, an operator or a failback says otherwise.
+  if (!coordinator_.wants_time() && failbacks_.empty()) {
     timer_.stop();
     ticking_ = false;
   }
@@ -99,7 +158,8 @@ void SessionMover::send(const OutgoingCommand& command) {
   }
 }
 
-std::optional<MoveTarget> SessionMover::plan(const std::string& from, const IpAddress& peer) {
+std::optional<MoveTarget> SessionMover::plan(const std::string& from, const std::string& avoid,
+                                             const IpAddress& peer) {
   const Published published = shared_.current();
   if (published.steering != plan_) {
     health::Selector next = published.steering->selector();
@@ -108,9 +168,12 @@ std::optional<MoveTarget> SessionMover::plan(const std::string& from, const IpAd
     plan_ = published.steering;
   }
   const auto& members = published.config->members;
-  const auto at = std::find_if(members.begin(), members.end(),
-                               [&](const MemberConfig& m) { return m.name == from; });
-  if (at == members.end()) return std::nullopt;
+  const auto index = [&](const std::string& name) {
+    return std::find_if(members.begin(), members.end(),
+                        [&](const MemberConfig& m) { return m.name == name; });
+  };
+  const auto at = index(avoid);
+  if (index(from) == members.end() || at == members.end()) return std::nullopt;
   return plan_move_target(*plan_, *selector_, static_cast<std::size_t>(at - members.begin()), peer,
                           Clock::now());
 }

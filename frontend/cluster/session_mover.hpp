@@ -6,6 +6,7 @@
 
 #include <uv.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -14,6 +15,7 @@
 #include "common/result.hpp"
 #include "frontend/cluster/agent_commands.hpp"
 #include "frontend/cluster/move_coordinator.hpp"
+#include "frontend/cluster/session_emptier.hpp"
 #include "frontend/cluster/shared_state.hpp"
 #include "frontend/log/event_log.hpp"
 #include "frontend/os/uv_timer.hpp"
@@ -21,7 +23,7 @@
 
 namespace ikesteer::frontend {
 
-class SessionMover {
+class SessionMover : public SessionEmptier {
  public:
   SessionMover(uv_loop_t* loop, SharedState& shared, EventLog& events);
 
@@ -31,6 +33,11 @@ class SessionMover {
   // Starts emptying the member (see MoveCoordinator::start); an error says why it cannot be.
   Result<void, std::string> start(const std::string& member, const std::string& who);
   void stop(const std::string& member, const std::string& reason);
+  // Failback (SessionEmptier): a job for the member's sessions on scope.address, done when a
+  // list finds none left there, or after failover.failback_move_timeout.
+  void empty_address(std::uint64_t id, const std::string& member, FailbackScope scope,
+                     Done done) override;
+  void cancel(std::uint64_t id, const std::string& reason) override;
   // A member's agent reported this many sessions (an admitted report).
   void on_reported_sessions(const std::string& member, std::uint32_t count);
   // Stops the timer and the sockets (before the loop ends).
@@ -44,13 +51,24 @@ class SessionMover {
   void tick();
   void keep_ticking();
   void send(const OutgoingCommand& command);
-  std::optional<MoveTarget> plan(const std::string& from, const IpAddress& peer);
+  std::optional<MoveTarget> plan(const std::string& from, const std::string& avoid,
+                                 const IpAddress& peer);
+  void check_failbacks(TimePoint now);
   void refresh();
+
+  // A failback's request: its job, its bound and whom to tell.
+  struct Failback {
+    std::string job;
+    TimePoint deadline;
+    Done done;
+  };
 
   SharedState& shared_;
   EventLog& events_;
   Duration command_timeout_;
+  Duration failback_move_timeout_;
   MoveCoordinator coordinator_;
+  std::map<std::uint64_t, Failback> failbacks_;  // by request id
   AgentCommands commands_;
   UvTimer timer_;
   bool ticking_ = false;

@@ -121,6 +121,9 @@ struct Config {
     Duration fencing = std::chrono::seconds(5);
     bool auto_failback = true;
     Duration failback_hold = std::chrono::seconds(10);
+    // Before an address goes home, its holder's sessions on it are moved; the release waits
+    // for them this long at most.
+    Duration failback_move_timeout = std::chrono::seconds(60);
     unsigned ipv4_prefix = 24;  // prefix length of moved addresses
     unsigned ipv6_prefix = 64;
     unsigned announce_count = 3;

@@ -314,6 +314,7 @@ std::vector<Field> failover_fields(Config::Failover& c) {
           {"fencing", seconds(c.fencing, 0, 3600)},
           {"failback", choice(c.auto_failback, {{"auto", true}, {"manual", false}})},
           {"failback_hold", seconds(c.failback_hold, 0, 86'400)},
+          {"failback_move_timeout", seconds(c.failback_move_timeout, 0, 3600)},
           {"ipv4_prefix", integer(c.ipv4_prefix, 1, 32)},
           {"ipv6_prefix", integer(c.ipv6_prefix, 1, 128)},
           {"announce_count", integer(c.announce_count, 0, 100)},

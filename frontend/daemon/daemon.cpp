@@ -98,6 +98,7 @@ class Daemon {
     monitor_.on_reported_sessions([this](const std::string& member, std::uint32_t count) {
       mover_.on_reported_sessions(member, count);
     });
+    monitor_.set_session_emptier(&mover_);
   }
 
   int run() {

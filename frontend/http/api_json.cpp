@@ -88,6 +88,7 @@ Json check_object(const CheckStatus& c) {
 Json move_object(const MoveProgress& p) {
   return {
       {"member", p.member},
+      {"address", p.address ? Json(p.address->to_string()) : Json(nullptr)},
       {"state", to_string(p.state)},
       {"total", p.total},
       {"left", p.left},
@@ -108,8 +109,8 @@ Json sessions_object(const std::string& member, const HealthReport& health,
   for (const ReportedSessions& s : health.sessions)
     if (s.member == member && s.count) count = *s.count;
   Json move = nullptr;
-  for (const MoveProgress& p : moves)
-    if (p.member == member) move = move_object(p);
+  for (const MoveProgress& p : moves)  // the drain's job; a failback's is in /api/v1/moves
+    if (p.member == member && !p.address) move = move_object(p);
   return {{"count", std::move(count)}, {"move", std::move(move)}};
 }
 

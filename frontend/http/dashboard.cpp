@@ -140,7 +140,7 @@ json state_json(const ControlPlane& control, const Totals& totals, std::size_t m
         if (r.member == c.name && r.count) sessions = *r.count;
       json move = nullptr;  // the member's move job
       for (const MoveProgress& p : moves)
-        if (p.member == c.name)
+        if (p.member == c.name && !p.address)
           move = {{"state", std::string(to_string(p.state))},
                   {"total", p.total},
                   {"left", p.left},

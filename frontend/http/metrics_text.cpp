@@ -234,23 +234,36 @@ std::string metrics_text(const ControlPlane& plane, std::string_view version) {
            "Established IKE SAs the member's agent reported last; absent without such a report.");
   for (const ReportedSessions& s : h.sessions)
     if (s.count) w.sample({{"member", s.member}}, std::uint64_t{*s.count});
-  const std::vector<MoveProgress> moves = plane.moves();
+  // Per member: a drain's job and failbacks' jobs (sessions on one address) add up.
+  struct MemberMoves {
+    std::uint64_t requested = 0, moved = 0, failed = 0, left = 0;
+    bool empty = true;
+  };
+  std::map<std::string, MemberMoves> moves;
+  for (const MoveProgress& m : plane.moves()) {
+    MemberMoves& sum = moves[m.member];
+    sum.requested += m.requested;
+    sum.moved += m.moved;
+    sum.failed += m.failed();
+    sum.left += m.left;
+    sum.empty = sum.empty && m.state == MoveState::Empty;
+  }
   w.family("ikesteer_session_moves_total", "counter",
            "Sessions of the member ikesteer moved away: move commands the agent accepted "
            "(requested), sessions gone after one (moved), and failures (given up after "
-           "sessions.move_attempts, or no eligible member to go to). Per move job.");
-  for (const MoveProgress& m : moves) {
-    w.sample({{"member", m.member}, {"result", "requested"}}, m.requested);
-    w.sample({{"member", m.member}, {"result", "moved"}}, m.moved);
-    w.sample({{"member", m.member}, {"result", "failed"}}, m.failed());
+           "sessions.move_attempts, or no eligible member to go to). Drains and failbacks.");
+  for (const auto& [member, m] : moves) {
+    w.sample({{"member", member}, {"result", "requested"}}, m.requested);
+    w.sample({{"member", member}, {"result", "moved"}}, m.moved);
+    w.sample({{"member", member}, {"result", "failed"}}, m.failed);
   }
   w.family("ikesteer_session_moves_left", "gauge",
-           "Sessions still on the member, as its move job's last list found them.");
-  for (const MoveProgress& m : moves) w.sample({{"member", m.member}}, std::uint64_t{m.left});
+           "Sessions still on the member (on a failback's address), as its move jobs' last "
+           "lists found them.");
+  for (const auto& [member, m] : moves) w.sample({{"member", member}}, m.left);
   w.family("ikesteer_member_empty", "gauge",
-           "1 when the member's move job found it holding no session, else 0.");
-  for (const MoveProgress& m : moves)
-    w.sample({{"member", m.member}}, std::uint64_t{m.state == MoveState::Empty ? 1u : 0u});
+           "1 when the member's move jobs found it holding no session (to move), else 0.");
+  for (const auto& [member, m] : moves) w.sample({{"member", member}}, std::uint64_t{m.empty});
 
   // Addresses.
   w.family("ikesteer_address_owner", "gauge",

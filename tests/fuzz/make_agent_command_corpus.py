@@ -39,6 +39,11 @@ SEEDS = {
         "session id=10 peer=203.0.113.5 identity=alice@example.org",
         "session id=100 peer=2001:db8::7 identity=C=CH,%20O=example,%20CN=bob",
     ),
+    "reply_list_local": reply(
+        f"{REPLY} result=ok sessions=2 more=0",
+        "session id=10 peer=203.0.113.5 local=198.51.100.21 identity=alice@example.org",
+        "session id=11 identity=bob local=2001:db8::21 peer=2001:db8::7",
+    ),
     "reply_list_more": reply(
         f"{REPLY} result=ok sessions=300 more=1",
         "session id=9 peer=::ffff:192.0.2.1 identity=",

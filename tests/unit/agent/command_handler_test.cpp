@@ -50,6 +50,7 @@ Session session(unsigned id, std::string identity = "") {
   s.name = "cluster";
   s.peer_address = *IpAddress::parse("203.0.113." + std::to_string(id % 250 + 1));
   s.peer_id = identity.empty() ? "c" + std::to_string(id) + ".clients.example" : identity;
+  if (id % 2 == 0) s.local_address = IpAddress::parse("198.51.100.21");  // odd: not known
   return s;
 }
 
@@ -139,8 +140,10 @@ TEST_CASE("list: pages follow one another; the first page's list serves for a fe
     REQUIRE(reply.result == health::ReplyResult::Ok);
     CHECK(reply.sessions == 80u);
     REQUIRE_FALSE(reply.listed.empty());
-    for (const health::ListedSession& s : reply.listed)
+    for (const health::ListedSession& s : reply.listed) {
       CHECK(seen.insert(std::string(s.id)).second);
+      CHECK(s.local == session(static_cast<unsigned>(std::stoul(std::string(s.id)))).local_address);
+    }
     ++pages;
     if (!reply.more) break;
     after = std::string(reply.listed.back().id);

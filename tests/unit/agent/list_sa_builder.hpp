@@ -13,6 +13,7 @@ struct IkeSaFields {
   std::string uniqueid = "17";
   std::string version = "2";
   std::string state = "ESTABLISHED";
+  std::string local_host = "198.51.100.11";
   std::string remote_host = "203.0.113.101";
   std::string remote_id = "c101.clients.example";
   std::string remote_eap_id{};    // left out when empty
@@ -30,7 +31,7 @@ inline void add_ike_sa(vici::Section& root, const IkeSaFields& f) {
   put("uniqueid", f.uniqueid);
   put("version", f.version);
   put("state", f.state);
-  sa.add_value("local-host", "198.51.100.11");
+  put("local-host", f.local_host);
   sa.add_value("local-port", "500");
   sa.add_value("local-id", "vpn.cluster.example");
   put("remote-host", f.remote_host);

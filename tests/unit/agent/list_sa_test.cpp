@@ -36,6 +36,7 @@ TEST_CASE("an established IKE SA, through the codec, is a Session with every fie
   CHECK(s.id == "17");
   CHECK(s.name == "rw-eap");
   CHECK(s.peer_address == *IpAddress::parse("203.0.113.101"));
+  CHECK(s.local_address == IpAddress::parse("198.51.100.11"));
   CHECK(s.peer_id == "c101.clients.example");
   CHECK(s.peer_eap_id == "carol@example.org");
   CHECK(s.established_seconds == 1234);
@@ -55,6 +56,16 @@ TEST_CASE("CHILD SAs are counted, none included") {
   CHECK(read(f).sessions.at(0).child_sas == 3);
   f.child_sas = 0;
   CHECK(read(f).sessions.at(0).child_sas == 0);
+}
+
+TEST_CASE("the local address is optional: left out or unreadable, the session is still listed") {
+  IkeSaFields f;
+  f.local_host = "";
+  CHECK_FALSE(read(f).sessions.at(0).local_address);
+  f.local_host = "%any";
+  CHECK_FALSE(read(f).sessions.at(0).local_address);
+  f.local_host = "2001:db8::1";
+  CHECK(read(f).sessions.at(0).local_address == IpAddress::parse("2001:db8::1"));
 }
 
 TEST_CASE("an IPv6 peer") {

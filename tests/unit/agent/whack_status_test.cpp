@@ -129,6 +129,7 @@ TEST_CASE(
   REQUIRE(instance != nullptr);
   CHECK(instance->name == "rw");
   CHECK(instance->peer_address == *IpAddress::parse("203.0.113.101"));
+  CHECK(instance->local_address == IpAddress::parse("198.51.100.11"));
   CHECK(instance->peer_id == "c101.clients.example");
   CHECK(instance->established_seconds == 1);  // ike_life 28800s, REPLACE in 28799s
   CHECK(instance->child_sas == 0);
@@ -138,6 +139,7 @@ TEST_CASE(
   REQUIRE(own != nullptr);
   CHECK(own->name == "c102");
   CHECK(own->peer_address == *IpAddress::parse("203.0.113.102"));
+  CHECK(own->local_address == IpAddress::parse("198.51.100.11"));
   CHECK(own->peer_id == "c102.clients.example");
   CHECK(own->peer_eap_id.empty());
 
@@ -203,6 +205,9 @@ TEST_CASE("addresses in every form pluto prints them, with or without the code p
   CHECK(find(listed, "v6")->peer_address == *IpAddress::parse("2001:db8::101"));
   CHECK(find(listed, "hop")->peer_address == *IpAddress::parse("203.0.113.9"));
   CHECK(find(listed, "rw[7]")->peer_address == *IpAddress::parse("2001:db8::7"));
+  CHECK(find(listed, "v6")->local_address == IpAddress::parse("2001:db8::1"));
+  CHECK(find(listed, "hop")->local_address == IpAddress::parse("198.51.100.11"));
+  CHECK_FALSE(find(listed, "rw[7]")->local_address);  // no host pair line: not guessed
 }
 
 TEST_CASE("what cannot be read is reported, never guessed, and nothing throws") {

@@ -113,6 +113,46 @@ TEST_CASE("a down member's address is released, then claimed by the named surviv
   }));
 }
 
+// Holds a failback's session move until the test says it is done.
+struct HeldEmptier : SessionEmptier {
+  std::vector<std::pair<std::string, FailbackScope>> asked;
+  Done done;
+  void empty_address(std::uint64_t, const std::string& member, FailbackScope scope,
+                     Done d) override {
+    asked.emplace_back(member, std::move(scope));
+    done = std::move(d);
+  }
+  void cancel(std::uint64_t, const std::string&) override { done = nullptr; }
+};
+
+TEST_CASE("failback: the holder's sessions on the address move before it lets go of it") {
+  Fixture f;
+  HeldEmptier emptier;
+  f.monitor->set_session_emptier(&emptier);
+  std::ofstream(f.dir.file("m1-up")).close();
+  REQUIRE(f.monitor->configure(f.config("failover = \"member:m3\"\n")).has_value());
+  REQUIRE(f.loop.run_until([&] { return f.state(0) == health::MemberState::Up; }));
+  std::filesystem::remove(f.dir.file("m1-up"));
+  REQUIRE(f.loop.run_until([&] {
+    return read(f.dir.file("moves")) == "release m1 127.0.0.11/24\nclaim m3 127.0.0.11/24\n";
+  }));
+  std::ofstream(f.dir.file("m1-up")).close();
+  REQUIRE(f.loop.run_until([&] { return static_cast<bool>(emptier.done); }));
+  REQUIRE(emptier.asked.size() == 1);
+  CHECK(emptier.asked[0].first == "m3");
+  CHECK(emptier.asked[0].second.address == *IpAddress::parse("127.0.0.11"));
+  CHECK(emptier.asked[0].second.home == "m1");
+  f.loop.run_until([] { return false; }, 500ms);  // well past failback_hold: still held
+  CHECK(read(f.dir.file("moves")) == "release m1 127.0.0.11/24\nclaim m3 127.0.0.11/24\n");
+  CHECK_FALSE(f.published->members[0].moved_away.empty());
+  emptier.done(true, "no session left on the address");
+  REQUIRE(f.loop.run_until([&] {
+    return f.published->members[0].moved_away.empty() &&
+           read(f.dir.file("moves"))
+               .ends_with("release m3 127.0.0.11/24\nclaim m1 127.0.0.11/24\n");
+  }));
+}
+
 TEST_CASE("a reload keeps the verdicts of members whose checks did not change") {
   Fixture f;
   std::ofstream(f.dir.file("m1-up")).close();

@@ -153,7 +153,10 @@ class FakeAgent {
       : member_(std::move(member)), leaves_after_(leaves_after) {
     for (int i = 1; i <= sessions; ++i) add(std::to_string(i), client(i));
   }
-  void add(const std::string& id, const IpAddress& peer) { sessions_[id] = {peer, {}}; }
+  void add(const std::string& id, const IpAddress& peer,
+           std::optional<IpAddress> local = std::nullopt) {
+    sessions_[id] = {peer, {}, local};
+  }
   std::set<std::string> stuck;
   std::vector<std::pair<std::string, MoveTarget>> moves;  // as asked
   std::size_t page_size = 7;
@@ -175,7 +178,7 @@ class FakeAgent {
     }
     auto it = c.after ? sessions_.upper_bound(*c.after) : sessions_.begin();
     for (; it != sessions_.end() && o.sessions.size() < page_size; ++it)
-      o.sessions.push_back({it->first, it->second.peer, "client"});
+      o.sessions.push_back({it->first, it->second.peer, "client", it->second.local});
     o.total = static_cast<std::uint32_t>(sessions_.size());
     o.more = it != sessions_.end();
     return o;
@@ -189,6 +192,7 @@ class FakeAgent {
   struct Held {
     IpAddress peer;
     std::optional<TimePoint> leaves_at;
+    std::optional<IpAddress> local;
   };
   void expire(TimePoint now) {
     std::erase_if(sessions_,
@@ -200,7 +204,7 @@ class FakeAgent {
 };
 
 MovePlanner to(std::string member) {
-  return [member](const std::string&, const IpAddress&) {
+  return [member](const std::string&, const std::string&, const IpAddress&) {
     return std::optional<MoveTarget>(MoveTarget{member, "198.51.100.99"});
   };
 }
@@ -321,7 +325,7 @@ TEST_CASE("no eligible target: not moved, counted failed, tried again later") {
   MoveCoordinator c(settings(100), t0);
   c.start("m1", t0, {});
   Run run{{{"m1", &m1}}, {}, {}};
-  const MovePlanner nowhere = [](const std::string&, const IpAddress&) {
+  const MovePlanner nowhere = [](const std::string&, const std::string&, const IpAddress&) {
     return std::optional<MoveTarget>();
   };
   run.until(c, t0, t0 + 3s, nowhere);
@@ -334,6 +338,50 @@ TEST_CASE("no eligible target: not moved, counted failed, tried again later") {
   p = progress_of(c, "m1", t0 + 30s);
   CHECK(p.state == MoveState::Empty);
   CHECK(p.moved == 3);
+}
+
+TEST_CASE("a failback's job moves only the sessions on its address, never to its home") {
+  const TimePoint t0{};
+  const IpAddress moved = *IpAddress::parse("198.51.100.21");
+  const IpAddress own = *IpAddress::parse("198.51.100.12");
+  FakeAgent m2("m2", 0);
+  for (int i = 1; i <= 12; ++i)
+    m2.add(std::to_string(i), client(i), i % 3 == 0 ? std::optional(own) : std::optional(moved));
+  m2.add("13", client(13));  // the agent does not say where: left alone
+  MoveCoordinator c(settings(100), t0);
+  const std::string job = c.start_failback("m2", {moved, "m1"}, t0, {});
+  CHECK(job == "m2 on 198.51.100.21");
+  std::set<std::string> avoided;
+  const MovePlanner plan = [&](const std::string& from, const std::string& avoid,
+                               const IpAddress&) {
+    CHECK(from == "m2");
+    avoided.insert(avoid);
+    return std::optional<MoveTarget>(MoveTarget{"m3", "198.51.100.13"});
+  };
+  Run run{{{"m2", &m2}}, {}, {}};
+  run.until(c, t0, t0 + 1s, plan);
+  c.on_reported_sessions("m2", 5, t0 + 1s);  // the whole member's count: no bearing on the job
+  run.until(c, t0 + 1s, t0 + 20s, plan);
+  CHECK(avoided == std::set<std::string>{"m1"});
+  CHECK(m2.moves.size() == 8);
+  for (const auto& [id, target] : m2.moves) CHECK(std::stoi(id) % 3 != 0);
+  CHECK(m2.held(t0 + 20s) == 5);
+  CHECK(c.state(job) == MoveState::Empty);
+  CHECK_FALSE(c.wants_time());
+  const MoveProgress p = progress_of(c, "m2", t0 + 20s);
+  CHECK(p.address == moved);
+  CHECK(p.total == 8);
+  CHECK(p.moved == 8);
+  REQUIRE(run.events.size() >= 2);
+  CHECK(run.events.front().second.message ==
+        "moving 8 sessions of m2 on 198.51.100.21 before it goes home to m1");
+  CHECK(run.events.back().second.message ==
+        "no session of m2 is left on 198.51.100.21: 8 sessions moved, 0 failed");
+  // A drain of the same member is its own job.
+  CHECK(c.start("m2", t0 + 20s, {}));
+  CHECK(c.running("m2"));
+  c.forget(job);
+  CHECK_FALSE(c.state(job));
 }
 
 TEST_CASE("unanswered commands are retried; stopping ends the job") {
@@ -417,7 +465,7 @@ TEST_CASE("commands: signed for their member, seq above the clock and growing") 
   CHECK_FALSE(book.can_command("m3"));
   const TimePoint t0{};
   const auto none = [](const CommandOutcome&) {};
-  OutgoingCommand list{"m1", OutgoingCommand::Kind::List, std::string("41"), {}, {}};
+  OutgoingCommand list{"m1", "m1", OutgoingCommand::Kind::List, std::string("41"), {}, {}};
   const auto a = book.prepare(list, t0 + 2s, 1'700'000'000'000'000, 1'700'000'000, none);
   REQUIRE(a);
   CHECK(a->seq == 1'700'000'000'000'000);
@@ -430,7 +478,7 @@ TEST_CASE("commands: signed for their member, seq above the clock and growing") 
   CHECK(health::verify_agent_mac(std::vector<std::byte>(16, std::byte{0x11}), parsed->signed_part,
                                  parsed->mac));
   // The clock going back does not make seq go back.
-  OutgoingCommand move{"m2", OutgoingCommand::Kind::Move, {}, "7", {"m1", "198.51.100.11"}};
+  OutgoingCommand move{"m2", "m2", OutgoingCommand::Kind::Move, {}, "7", {"m1", "198.51.100.11"}};
   const auto b = book.prepare(move, t0 + 2s, 5, 1'700'000'000, none);
   REQUIRE(b);
   CHECK(b->seq == a->seq + 1);
@@ -438,7 +486,7 @@ TEST_CASE("commands: signed for their member, seq above the clock and growing") 
   REQUIRE(moved.has_value());
   CHECK(moved->session == "7");
   CHECK(moved->gateway == "198.51.100.11");
-  CHECK_FALSE(book.prepare({"m3", OutgoingCommand::Kind::List, {}, {}, {}}, t0, 9, 9, none));
+  CHECK_FALSE(book.prepare({"m3", "m3", OutgoingCommand::Kind::List, {}, {}, {}}, t0, 9, 9, none));
 }
 
 TEST_CASE("replies: taken only signed by that member, for a command of it still waiting") {
@@ -447,8 +495,8 @@ TEST_CASE("replies: taken only signed by that member, for a command of it still 
   const TimePoint t0{};
   std::vector<CommandOutcome> got;
   const auto keep = [&](const CommandOutcome& o) { got.push_back(o); };
-  const auto a = book.prepare({"m1", OutgoingCommand::Kind::Move, {}, "7", {"m2", "gw"}}, t0 + 2s,
-                              1000, 1, keep);
+  const auto a = book.prepare({"m1", "m1", OutgoingCommand::Kind::Move, {}, "7", {"m2", "gw"}},
+                              t0 + 2s, 1000, 1, keep);
   REQUIRE(a);
   const auto drops = [&](ReplyDrop d) {
     return book.counters().replies_dropped[static_cast<std::size_t>(d)];
@@ -477,9 +525,10 @@ TEST_CASE("replies: taken only signed by that member, for a command of it still 
   CHECK(book.idle());
 
   // A list page, and a command nobody answers.
-  const auto l = book.prepare({"m2", OutgoingCommand::Kind::List, {}, {}, {}}, t0 + 2s, 0, 1, keep);
+  const auto l =
+      book.prepare({"m2", "m2", OutgoingCommand::Kind::List, {}, {}, {}}, t0 + 2s, 0, 1, keep);
   const auto lost =
-      book.prepare({"m1", OutgoingCommand::Kind::List, {}, {}, {}}, t0 + 1s, 0, 1, keep);
+      book.prepare({"m1", "m1", OutgoingCommand::Kind::List, {}, {}, {}}, t0 + 1s, 0, 1, keep);
   REQUIRE(l);
   REQUIRE(lost);
   health::AgentReply header;

@@ -215,6 +215,10 @@ TEST_CASE("malformed replies are rejected even when correctly signed") {
       std::string(kHeader) + "session id=1 peer=192.0.2.1 identity=%%41\n",
       std::string(kHeader) + "session id=1 peer=192.0.2.1 identity=a%\n",
       std::string(kHeader) + "session id=1 peer=192.0.2.1 identity=a!b\n",
+      std::string(kHeader) + "session id=1 peer=192.0.2.1 local= identity=a\n",
+      std::string(kHeader) + "session id=1 peer=192.0.2.1 local=vpn.example identity=a\n",
+      std::string(kHeader) + "session id=1 peer=192.0.2.1 local=::1 local=::1 identity=a\n",
+      std::string(kHeader) + "session id=1 local=192.0.2.2 identity=a\n",
       // lines out of order
       std::string(kSession) + std::string(kHeader),
       std::string(kHeader) + std::string(kSession) + std::string(kHeader),
@@ -350,6 +354,27 @@ TEST_CASE("list pages: id order, at most 1400 bytes each, more until the last") 
   CHECK(parsed(after_50).listed.size() == 1);
 }
 
+TEST_CASE("a session's local address is optional, and comes back as it went") {
+  const std::vector<ListedSession> all = {
+      {.id = "1", .peer = address("192.0.2.1"), .identity = "a", .local = address("198.51.100.21")},
+      {.id = "2", .peer = address("192.0.2.2"), .identity = "b"},
+      {.id = "3", .peer = address("2001:db8::3"), .identity = "c", .local = address("2001:db8::1")},
+  };
+  const std::string datagram = encode_list_reply(header(), all, std::nullopt, kKey);
+  CHECK(datagram.find("session id=1 peer=192.0.2.1 local=198.51.100.21 identity=a\n") !=
+        std::string::npos);
+  CHECK(datagram.find("session id=2 peer=192.0.2.2 identity=b\n") != std::string::npos);
+  const auto page = parsed(datagram);
+  REQUIRE(page.listed.size() == 3);
+  CHECK(page.listed[0].local == address("198.51.100.21"));
+  CHECK_FALSE(page.listed[1].local);
+  CHECK(page.listed[2].local == address("2001:db8::1"));
+  // Any order, as every token: local last parses too.
+  CHECK(
+      parses(sign_lines("IKESTEER-REPLY/1 member=m seq=1 time=2 result=ok\n"
+                        "session id=1 identity=a peer=::1 local=::2\n")));
+}
+
 TEST_CASE("list pages: after beyond the end, and no sessions at all") {
   const std::vector<ListedSession> two = {
       {.id = "1", .peer = address("192.0.2.1"), .identity = "a"},
@@ -381,7 +406,8 @@ TEST_CASE("list pages: the largest sessions still fit, at least one a page") {
   for (const auto& id : ids)
     all.push_back({.id = id,
                    .peer = address("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"),
-                   .identity = identity});
+                   .identity = identity,
+                   .local = address("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255")});
   const std::string member(63, 'm');
   const AgentReply big = header(member, UINT64_MAX, INT64_MAX);
   std::optional<std::string> after;

@@ -70,6 +70,7 @@ using Run = std::vector<std::pair<ActionKind, Holder>>;
 constexpr auto kRelease = ActionKind::Release;
 constexpr auto kClaim = ActionKind::Claim;
 constexpr auto kVerify = ActionKind::Verify;
+constexpr auto kMove = ActionKind::MoveSessions;
 
 // m0's address moved to m1 (member mode), completed at kT0.
 FailoverPlanner moved_to_m1(PlannerOptions options = {}) {
@@ -270,12 +271,14 @@ TEST_CASE("auto failback once home has been up for failback_hold, not before") {
   const TimePoint back = kT0 + 1min;
   CHECK(p.update(members({Up, Up}), back).empty());
   CHECK(p.update(members({Up, Up}), back + 9999ms).empty());
-  const auto release = only(p.update(members({Up, Up}), back + 10s));
-  check_action(release, kRelease, 1, "failback: m0 up for 10 s");
+  const auto move = only(p.update(members({Up, Up}), back + 10s));
+  check_action(move, kMove, 1, "failback: moving m1's sessions on 198.51.100.11");
   CHECK(p.status(0).target == 0);
-  CHECK(finish(p, release, back + 10s) == Run{{kRelease, 1}, {kClaim, 0}, {kVerify, 0}});
+  CHECK(p.status(0).phase == Phase::Emptying);
+  CHECK(finish(p, move, back + 10s) == Run{{kMove, 1}, {kRelease, 1}, {kClaim, 0}, {kVerify, 0}});
   CHECK(p.status(0).phase == Phase::Home);
   CHECK(p.status(0).owner == 0);
+  CHECK(p.status(0).sessions_moved == true);
   CHECK(p.status(0).reason == "failback: m0 up for 10 s");
   CHECK(p.update(members({Up, Up}), back + 1h).empty());
 }
@@ -287,18 +290,19 @@ TEST_CASE("a flap of home restarts the failback hold") {
   CHECK(p.update(members({Down, Up}), back + 5s).empty());
   CHECK(p.update(members({Up, Up}), back + 6s).empty());
   CHECK(p.update(members({Up, Up}), back + 15s).empty());
-  CHECK(only(p.update(members({Up, Up}), back + 16s)).kind == kRelease);
+  CHECK(only(p.update(members({Up, Up}), back + 16s)).kind == kMove);
 }
 
 TEST_CASE("a failed failback release leaves the address with its healthy holder") {
   FailoverPlanner p = moved_to_m1({.failback_hold = 0s, .retry = 2s});
-  const auto release = only(p.update(members({Up, Up}), kT0 + 1s));
+  const auto move = only(p.update(members({Up, Up}), kT0 + 1s));
+  const auto release = only(p.completed(move.id, true, kT0 + 1s));
   CHECK(p.completed(release.id, false, kT0 + 1s).empty());
   CHECK(p.status(0).phase == Phase::Away);
   CHECK(p.status(0).owner == 1);
   CHECK(p.status(0).reason == "release from m1 failed; it keeps the address");
   CHECK(p.update(members({Up, Up}), kT0 + 2999ms).empty());
-  CHECK(only(p.update(members({Up, Up}), kT0 + 3s)).kind == kRelease);
+  CHECK(only(p.update(members({Up, Up}), kT0 + 3s)).kind == kMove);
 }
 
 TEST_CASE("manual failback moves a member's addresses home on request") {
@@ -306,10 +310,10 @@ TEST_CASE("manual failback moves a member's addresses home on request") {
   CHECK(p.update(members({Up, Up}), kT0 + 1s).empty());
   CHECK(p.update(members({Up, Up}), kT0 + 1h).empty());
   CHECK(p.fail_back(1, kT0 + 1h).empty());  // m1 has no addresses away
-  const auto release = only(p.fail_back(0, kT0 + 1h));
-  check_action(release, kRelease, 1, "failback: operator");
+  const auto move = only(p.fail_back(0, kT0 + 1h));
+  check_action(move, kMove, 1, "failback: moving m1's sessions on 198.51.100.11");
   CHECK(p.fail_back(0, kT0 + 1h).empty());  // already in flight
-  CHECK(finish(p, release, kT0 + 1h) == Run{{kRelease, 1}, {kClaim, 0}, {kVerify, 0}});
+  CHECK(finish(p, move, kT0 + 1h) == Run{{kMove, 1}, {kRelease, 1}, {kClaim, 0}, {kVerify, 0}});
   CHECK(p.status(0).phase == Phase::Home);
 }
 
@@ -318,7 +322,84 @@ TEST_CASE("manual failback works in auto mode before the hold, not while home is
   CHECK(p.update(members({Down, Up}), kT0 + 1s).empty());
   CHECK(p.fail_back(0, kT0 + 1s).empty());
   CHECK(p.update(members({Up, Up}), kT0 + 2s).empty());
-  check_action(only(p.fail_back(0, kT0 + 3s)), kRelease, 1, "failback: operator");
+  const auto move = only(p.fail_back(0, kT0 + 3s));
+  CHECK(move.kind == kMove);
+  check_action(only(p.completed(move.id, true, kT0 + 3s)), kRelease, 1, "failback: operator");
+}
+
+TEST_CASE("failback: the release waits for the session move, and follows it even when it failed") {
+  FailoverPlanner p = moved_to_m1({.failback_hold = 0s});
+  const auto move = only(p.update(members({Up, Up}), kT0 + 1s));
+  CHECK(move.kind == kMove);
+  // Nothing else starts for the address while its sessions move, however long that takes.
+  CHECK(p.update(members({Up, Up}), kT0 + 1h).empty());
+  CHECK(p.fail_back(0, kT0 + 1h).empty());
+  CHECK(p.status(0).owner == 1);
+  CHECK(p.status(0).phase == Phase::Emptying);
+  const auto release = only(p.completed(move.id, false, kT0 + 1h));
+  check_action(release, kRelease, 1, "failback: m0 up for 0 s");
+  CHECK(p.status(0).sessions_moved == false);
+  CHECK(p.status(0).phase == Phase::Releasing);
+  CHECK(p.take_abandoned().empty());
+}
+
+TEST_CASE("failback: a holder that fails while its sessions move lets go of the address now") {
+  FailoverPlanner p({at(0, FailoverMode::LeastLoaded)}, named({.failback_hold = 10s}));
+  const auto first = only(p.update(members({Down, Up, Up}, {0, 0.1, 0.5}), kT0));
+  REQUIRE(finish(p, first, kT0) == Run{{kRelease, 0}, {kClaim, 1}, {kVerify, 1}});
+  CHECK(p.update(members({Up, Up, Up}), kT0 + 1s).empty());
+  const auto move = only(p.update(members({Up, Up, Up}), kT0 + 11s));
+  check_action(move, kMove, 1, "failback: moving m1's sessions on 198.51.100.11");
+  // m1 fails: its sessions are lost anyway, and the address must leave it now, not after the
+  // move's timeout: straight home, with nothing to move first.
+  const auto release = only(p.update(members({Up, Down, Up}), kT0 + 12s));
+  check_action(release, kRelease, 1, "failback: m0 up for 10 s");
+  CHECK(p.take_abandoned() == std::vector<std::uint64_t>{move.id});
+  CHECK(p.take_abandoned().empty());
+  CHECK(p.status(0).sessions_moved == false);
+  CHECK(p.completed(move.id, true, kT0 + 13s).empty());  // abandoned: ignored
+  CHECK(p.status(0).phase == Phase::Releasing);
+  CHECK(finish(p, release, kT0 + 13s) == Run{{kRelease, 1}, {kClaim, 0}, {kVerify, 0}});
+  CHECK(p.status(0).phase == Phase::Home);
+}
+
+TEST_CASE("failback: home that fails again while the sessions move stops the failback") {
+  FailoverPlanner p = moved_to_m1({.failback_hold = 0s});
+  const auto move = only(p.update(members({Up, Up}), kT0 + 1s));
+  CHECK(p.update(members({Down, Up}), kT0 + 2s).empty());
+  CHECK(p.take_abandoned() == std::vector<std::uint64_t>{move.id});
+  CHECK(p.status(0).phase == Phase::Away);
+  CHECK(p.status(0).owner == 1);
+  CHECK(p.status(0).reason == "failback abandoned: m0 down");
+  // A completion that crossed the abandonment is ignored; the next failback starts over.
+  CHECK(p.completed(move.id, true, kT0 + 2s).empty());
+  CHECK(only(p.update(members({Up, Up}), kT0 + 3s)).kind == kMove);
+}
+
+TEST_CASE("failback: a move that completes after home failed, before an update, releases nothing") {
+  FailoverPlanner p({at(0, FailoverMode::Member, 1), at(0, FailoverMode::Member, 1)},
+                    named({.auto_failback = false}), {1, 1});
+  CHECK(p.update(members({Up, Up}), kT0).empty());
+  const auto moves = p.fail_back(0, kT0 + 1s);
+  REQUIRE(moves.size() == 2);
+  // The first move completes while home is up; the second only after home went into
+  // maintenance, which abandoned it, and its completion changes nothing.
+  CHECK(only(p.completed(moves[0].id, true, kT0 + 2s)).kind == kRelease);
+  CHECK(p.update(members({Maintenance, Up}), kT0 + 3s).empty());
+  CHECK(p.take_abandoned() == std::vector<std::uint64_t>{moves[1].id});
+  CHECK(p.completed(moves[1].id, true, kT0 + 3s).empty());
+  CHECK(p.status(1).owner == 1);
+  CHECK(p.status(1).phase == Phase::Away);
+  CHECK(p.status(1).reason == "failback abandoned: m0 maintenance");
+}
+
+TEST_CASE("failback from the front end (adopt) releases at once: it holds no sessions") {
+  FailoverPlanner p({at(0, FailoverMode::Adopt)}, named({.failback_hold = 0s}));
+  const auto first = only(p.update(members({Down, Up}), kT0));
+  REQUIRE(finish(p, first, kT0) == Run{{kRelease, 0}, {kClaim, kFrontend}, {kVerify, kFrontend}});
+  const auto release = only(p.update(members({Up, Up}), kT0 + 1s));
+  check_action(release, kRelease, kFrontend, "failback: m0 up for 0 s");
+  CHECK_FALSE(p.status(0).sessions_moved);
 }
 
 TEST_CASE("initial owners resume after a restart") {
@@ -340,7 +421,7 @@ TEST_CASE("initial owners resume after a restart") {
   CHECK(p.update(members({Up, Up, Down}), kT0 + 10999ms).empty());
   const auto failback = only(p.update(members({Up, Up, Down}), kT0 + 11s));
   CHECK(failback.address == 0);
-  check_action(failback, kRelease, 1, "failback: m0 up for 10 s");
+  check_action(failback, kMove, 1, "failback: moving m1's sessions on 198.51.100.11");
 }
 
 TEST_CASE("unknown and finished action ids are ignored") {

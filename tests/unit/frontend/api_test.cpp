@@ -388,6 +388,7 @@ TEST_CASE("members: every field of every member, in configuration order") {
   CHECK(m2["sessions"]["count"].is_null());
   CHECK(m3["sessions"]["count"] == 0);
   CHECK(m3["sessions"]["move"] == json{{"member", "m3"},
+                                       {"address", nullptr},  // a drain: the whole member
                                        {"state", "moving"},
                                        {"total", 20},
                                        {"left", 8},

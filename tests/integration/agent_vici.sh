@@ -150,7 +150,7 @@ $(swanctl_view m1)"
     it_fail "the agent skipped or refused IKE SAs on m1: $json"
   # The text form: one line per session, with the same ids, addresses and identities.
   text=$(agent m1 sessions) || it_fail "ikesteer-agent sessions (text) failed on m1"
-  [[ "$(sed -nE 's/^id=([0-9]+) name=cluster peer=([^ ]+) identity=([^ ]+) .* child-sas=1$/\1 \2 \3/p' \
+  [[ "$(sed -nE 's/^id=([0-9]+) name=cluster peer=([^ ]+) local=198\.51\.100\.11 identity=([^ ]+) .* child-sas=1$/\1 \2 \3/p' \
     <<<"$text" | sort)" == "$(agent_view "$json")" ]] ||
     it_fail "the agent's text listing on m1 does not match its JSON: $text"
   it_log "the agent lists on m1: $(agent_view "$json" | tr '\n' ';')"

@@ -32,8 +32,8 @@ enum class OverBudgetPolicy : std::uint8_t {
   Drop,    // silence: the client retransmits on its own timer, so a storm spreads out by itself
   Cookie,  // N(COOKIE) (RFC 7296 §2.6): the client proves its address and comes straight back;
            // back with a valid cookie while still over budget it gets silence, as in Drop (a
-           // fresh COOKIE would only bounce it back at once, or end its attempt: strongSwan
-           // ignores a repeated COOKIE and gives up after a few new ones)
+           // fresh COOKIE would only bounce it back at once, and strongSwan counts every
+           // COOKIE as a retry of its IKE_SA_INIT, giving up after a few)
 };
 
 struct ResponderOptions {

@@ -85,6 +85,7 @@ bench_init http
   printf '[ike]\nlisten = ["127.0.0.1"]\nports = [%d]\nthreads = 1\n' "$PORT"
   printf 'unsupported_client = "drop"\n\n[cookies]\nenabled = false\n\n'
   printf '[rate_limit]\nreplies_per_second = 0\n\n[log]\nlevel = "warn"\n\n'
+  printf '[sessions]\nover_budget = "off"\n\n'  # new clients unpaced: measure the packet path
   printf '[http]\nlisten = ["127.0.0.1:%d"]\nmax_connections = %d\n' "$HTTP_PORT" \
     $((SSE_CLIENTS + HTTP_CONNECTIONS + 16))
   for i in 1 2 3 4; do

@@ -86,6 +86,8 @@ start_ikesteer() {
     printf '[ike]\nlisten = ["127.0.0.1"]\nports = [%d]\nthreads = 1\n' "$PORT"
     printf 'unsupported_client = "drop"\ninvalid_syntax_reply = false\n\n'
     printf '[cookies]\nenabled = false\n\n[rate_limit]\nreplies_per_second = 0\n\n'
+    # Every request is a new client: measure the packet path, not the budget of new IKE SAs.
+    printf '[sessions]\nover_budget = "off"\n\n'
     printf '[log]\nlevel = "warn"\n'
     for i in "${!MEMBERS[@]}"; do
       printf '\n[[member]]\nname = "m%d"\naddresses = ["%s"]\n' "$((i + 1))" "${MEMBERS[i]}"

@@ -16,6 +16,8 @@ namespace {
 #define IKESTEER_NAME_ENTRY(name, text) text,
 constexpr std::string_view kDropNames[] = {IKESTEER_REDIRECT_DROP_REASONS(IKESTEER_NAME_ENTRY)};
 constexpr std::string_view kReplyNames[] = {IKESTEER_REDIRECT_REPLY_KINDS(IKESTEER_NAME_ENTRY)};
+constexpr std::string_view kOverBudgetNames[] = {
+    IKESTEER_REDIRECT_OVER_BUDGET_ACTIONS(IKESTEER_NAME_ENTRY)};
 #undef IKESTEER_NAME_ENTRY
 
 // Which payloads an initial request may carry, as min/max counts (RFC 7296 §1.2 for
@@ -76,9 +78,18 @@ std::string_view to_string(ReplyKind k) noexcept {
   return i < std::size(kReplyNames) ? kReplyNames[i] : "unknown";
 }
 
+std::string_view to_string(OverBudgetAction a) noexcept {
+  const auto i = static_cast<std::size_t>(a);
+  return i < std::size(kOverBudgetNames) ? kOverBudgetNames[i] : "unknown";
+}
+
 Responder::Responder(const ResponderOptions& options, GatewaySelector& selector, CookieJar& cookies,
-                     PrefixRateLimiter& limiter) noexcept
-    : options_(options), selector_(selector), cookies_(cookies), limiter_(limiter) {}
+                     PrefixRateLimiter& limiter, TokenBucket& budget) noexcept
+    : options_(options),
+      selector_(selector),
+      cookies_(cookies),
+      limiter_(limiter),
+      budget_(budget) {}
 
 Verdict Responder::drop(DropReason reason) noexcept {
   ++counters_.drops[static_cast<std::size_t>(reason)];
@@ -114,6 +125,29 @@ bool Responder::cookies_engaged() const noexcept {
   if (!options_.cookies_enabled) return false;
   return options_.cookie_threshold == 0 ||
          std::max(rate_window_count_, last_window_count_) >= options_.cookie_threshold;
+}
+
+// RFC 7296 §2.6: the cookie must be the first payload; one that does not verify counts as
+// absent.
+bool Responder::has_valid_cookie(const IkeMessage& m, const Datagram& d, std::uint64_t spi_i,
+                                 std::span<const std::byte> ni, TimePoint now) noexcept {
+  const auto payloads = m.payloads();
+  return !payloads.empty() && payloads[0].type == static_cast<std::uint8_t>(PayloadType::Notify) &&
+         payloads[0].notify.type == static_cast<std::uint16_t>(NotifyType::Cookie) &&
+         cookies_.verify(payloads[0].notify.data, ni, d.source, spi_i, now);
+}
+
+// A client the budget has no token for: see OverBudgetPolicy.
+template <class Write>
+Verdict Responder::over_budget(const Datagram& d, TimePoint now, std::span<std::byte> out,
+                               bool valid_cookie, Write&& write_cookie) noexcept {
+  if (options_.over_budget == OverBudgetPolicy::Cookie && !valid_cookie) {
+    Verdict v = send(ReplyKind::Cookie, d, now, out, write_cookie);
+    if (v.reply) ++counters_.over_budget[static_cast<std::size_t>(OverBudgetAction::Cookie)];
+    return v;
+  }
+  ++counters_.over_budget[static_cast<std::size_t>(OverBudgetAction::Drop)];
+  return drop(DropReason::OverBudget);
 }
 
 Verdict Responder::handle(const Datagram& d, TimePoint now, std::span<std::byte> out) noexcept {
@@ -191,21 +225,13 @@ Verdict Responder::handle(const Datagram& d, TimePoint now, std::span<std::byte>
   }
 
   const std::span<const std::byte> ni = m.find(PayloadType::Nonce)->body;
-  // RFC 7296 §2.6: the cookie must be the first payload; one that does not verify counts as
-  // absent and gets a fresh one.
-  if (engaged) {
-    const auto payloads = m.payloads();
-    const bool cookie_ok =
-        !payloads.empty() && payloads[0].type == static_cast<std::uint8_t>(PayloadType::Notify) &&
-        payloads[0].notify.type == static_cast<std::uint16_t>(NotifyType::Cookie) &&
-        cookies_.verify(payloads[0].notify.data, ni, d.source, h.spi_i, now);
-    if (!cookie_ok) {
-      return send(ReplyKind::Cookie, d, now, out, [&](std::span<std::byte> o) {
-        const auto cookie = cookies_.make(ni, d.source, h.spi_i, now);
-        return write_cookie_reply(o, framing, h, cookie);
-      });
-    }
-  }
+  const auto write_cookie = [&](std::span<std::byte> o) {
+    const auto cookie = cookies_.make(ni, d.source, h.spi_i, now);
+    return write_cookie_reply(o, framing, h, cookie);
+  };
+  // Under load a request without a valid cookie gets a fresh one (RFC 7296 §2.6).
+  const bool cookie_checked = engaged && has_valid_cookie(m, d, h.spi_i, ni, now);
+  if (engaged && !cookie_checked) return send(ReplyKind::Cookie, d, now, out, write_cookie);
 
   // RFC 5685 §3 / spec §7.2: REDIRECTED_FROM (IP identity only) implies redirect support.
   const NotifyView* from = m.find_notify(NotifyType::RedirectedFrom);
@@ -223,6 +249,12 @@ Verdict Responder::handle(const Datagram& d, TimePoint now, std::span<std::byte>
                 [&](std::span<std::byte> o) { return write_notify_reply(o, framing, h, error); });
   }
 
+  // The token before the choice: the selector counts its choices into the members' load.
+  if (options_.over_budget != OverBudgetPolicy::Off && !budget_.take(now)) {
+    const bool valid_cookie = cookie_checked || (options_.over_budget == OverBudgetPolicy::Cookie &&
+                                                 has_valid_cookie(m, d, h.spi_i, ni, now));
+    return over_budget(d, now, out, valid_cookie, write_cookie);
+  }
   const std::optional<GatewayChoice> choice = selector_.select(d.source, avoid, now);
   if (!choice) return drop(DropReason::NoEligibleMember);
   // Spec §7.3 step 7 / RFC 5685 §9.2: REDIRECT with Nonce Data = the exact Ni body.

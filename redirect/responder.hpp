@@ -11,6 +11,7 @@
 #include "common/clock.hpp"
 #include "common/ip_address.hpp"
 #include "common/prefix_rate_limiter.hpp"
+#include "common/token_bucket.hpp"
 #include "redirect/cookie_jar.hpp"
 #include "redirect/gateway_selector.hpp"
 #include "redirect/ike_message.hpp"
@@ -24,6 +25,17 @@ enum class UnsupportedClientPolicy : std::uint8_t {
   TemporaryFailure,  // N(TEMPORARY_FAILURE): the client fails at once, "try again later"
 };
 
+// What a redirect-capable client gets while the budget of new IKE SAs is spent: each REDIRECT
+// makes the client set up an IKE SA on a member, so each takes a token of the budget.
+enum class OverBudgetPolicy : std::uint8_t {
+  Off,     // redirects take no tokens (only session moves do)
+  Drop,    // silence: the client retransmits on its own timer, so a storm spreads out by itself
+  Cookie,  // N(COOKIE) (RFC 7296 §2.6): the client proves its address and comes straight back;
+           // back with a valid cookie while still over budget it gets silence, as in Drop (a
+           // fresh COOKIE would only bounce it back at once, and strongSwan counts every
+           // COOKIE as a retry of its IKE_SA_INIT, giving up after a few)
+};
+
 struct ResponderOptions {
   UnsupportedClientPolicy unsupported_client = UnsupportedClientPolicy::NoProposalChosen;
   bool reply_invalid_syntax = false;   // N(INVALID_SYNTAX) for malformed requests, never under load
@@ -34,6 +46,7 @@ struct ResponderOptions {
   // of dropping them: in adopt mode the front end holds a dead member's address and so tells
   // that member's clients their SA is gone (RFC 7296 §2.21.4).
   bool invalid_spi_reply = false;
+  OverBudgetPolicy over_budget = OverBudgetPolicy::Off;
 };
 
 #define IKESTEER_REDIRECT_DROP_REASONS(X)                                                   \
@@ -46,7 +59,8 @@ struct ResponderOptions {
   X(BadNonce, "bad_nonce")                   /* no Ni, or several (bad size: malformed) */  \
   X(UnsupportedClient, "unsupported_client") /* no REDIRECT_SUPPORTED, policy drop */       \
   X(NoEligibleMember, "no_eligible_member")  /* nothing to redirect to */                   \
-  X(RateLimited, "rate_limited")             /* per-prefix reply budget spent */
+  X(RateLimited, "rate_limited")             /* per-prefix reply budget spent */            \
+  X(OverBudget, "over_budget")               /* budget of new IKE SAs spent */
 
 #define IKESTEER_REDIRECT_REPLY_KINDS(X)                        \
   X(Redirect, "redirect")                                       \
@@ -58,17 +72,28 @@ struct ResponderOptions {
   X(TicketNack, "ticket_nack")                                  \
   X(InvalidIkeSpi, "invalid_ike_spi")
 
+// What an IKE_SA_INIT that would have been redirected got instead, over budget.
+#define IKESTEER_REDIRECT_OVER_BUDGET_ACTIONS(X) \
+  X(Drop, "drop")                                \
+  X(Cookie, "cookie")
+
 #define IKESTEER_ENUM_ENTRY(name, text) name,
 enum class DropReason : std::uint8_t { IKESTEER_REDIRECT_DROP_REASONS(IKESTEER_ENUM_ENTRY) Count };
 enum class ReplyKind : std::uint8_t { IKESTEER_REDIRECT_REPLY_KINDS(IKESTEER_ENUM_ENTRY) Count };
+enum class OverBudgetAction : std::uint8_t {
+  IKESTEER_REDIRECT_OVER_BUDGET_ACTIONS(IKESTEER_ENUM_ENTRY) Count
+};
 #undef IKESTEER_ENUM_ENTRY
 
 std::string_view to_string(DropReason r) noexcept;
 std::string_view to_string(ReplyKind k) noexcept;
+std::string_view to_string(OverBudgetAction a) noexcept;
 
 struct ResponderCounters {
   std::array<std::uint64_t, static_cast<std::size_t>(DropReason::Count)> drops{};
   std::array<std::uint64_t, static_cast<std::size_t>(ReplyKind::Count)> replies{};
+  // Also counted as the drop OverBudget or the reply Cookie.
+  std::array<std::uint64_t, static_cast<std::size_t>(OverBudgetAction::Count)> over_budget{};
   std::uint64_t received = 0;
 };
 
@@ -93,10 +118,11 @@ inline constexpr std::size_t kMaxReplySize = 4 + 28 + 8 + 2 + 255 + 256;
 
 class Responder {
  public:
-  // `selector`, `cookies` and `limiter` must outlive the responder.
-  // Cookies and the limiter are per thread (they keep caches and buckets), like the responder.
+  // `selector`, `cookies`, `limiter` and `budget` must outlive the responder.
+  // Cookies and the limiter are per thread (they keep caches and buckets), like the responder;
+  // the budget of new IKE SAs is the whole instance's, shared by every thread.
   Responder(const ResponderOptions& options, GatewaySelector& selector, CookieJar& cookies,
-            PrefixRateLimiter& limiter) noexcept;
+            PrefixRateLimiter& limiter, TokenBucket& budget) noexcept;
 
   // Handles one datagram; a reply is written into `out` (at least kMaxReplySize bytes). Every
   // call increments `received` and exactly one drop or reply counter.
@@ -113,11 +139,17 @@ class Responder {
                Write&& write) noexcept;
   void count_arrival(TimePoint now) noexcept;
   bool cookies_engaged() const noexcept;
+  bool has_valid_cookie(const IkeMessage& m, const Datagram& d, std::uint64_t spi_i,
+                        std::span<const std::byte> ni, TimePoint now) noexcept;
+  template <class Write>
+  Verdict over_budget(const Datagram& d, TimePoint now, std::span<std::byte> out, bool valid_cookie,
+                      Write&& write_cookie) noexcept;
 
   ResponderOptions options_;
   GatewaySelector& selector_;
   CookieJar& cookies_;
   PrefixRateLimiter& limiter_;
+  TokenBucket& budget_;
   ResponderCounters counters_;
   IkeMessage message_;  // the datagram being handled, parsed; reused to spare a copy per packet
   // IKE_SA_INIT arrivals in the current one-second window, for engaging cookies.

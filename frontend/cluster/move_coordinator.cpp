@@ -1,7 +1,6 @@
 #include "frontend/cluster/move_coordinator.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 namespace ikesteer::frontend {
 namespace {
@@ -15,17 +14,11 @@ MoveJobSettings job_settings(const Config::Sessions& s) {
 
 }  // namespace
 
-unsigned move_burst(double per_second) noexcept {
-  return static_cast<unsigned>(std::max(1.0, std::floor(per_second / 10)));
-}
-
-MoveCoordinator::MoveCoordinator(const Config::Sessions& settings, TimePoint now)
-    : job_settings_(job_settings(settings)),
-      bucket_(settings.new_ike_sas_per_second, move_burst(settings.new_ike_sas_per_second), now) {}
+MoveCoordinator::MoveCoordinator(const Config::Sessions& settings, TokenBucket& budget)
+    : job_settings_(job_settings(settings)), budget_(budget) {}
 
 void MoveCoordinator::configure(const Config::Sessions& settings) {
   job_settings_ = job_settings(settings);
-  bucket_.set_rate(settings.new_ike_sas_per_second, move_burst(settings.new_ike_sas_per_second));
   for (auto& [member, job] : jobs_) job->set_settings(job_settings_);
 }
 
@@ -93,7 +86,7 @@ std::vector<OutgoingCommand> MoveCoordinator::due(TimePoint now, const MovePlann
   // sessions with nowhere to go) drops out of this round.
   std::vector<bool> done(order.size(), false);
   std::size_t active = order.size();
-  for (std::size_t i = turn_ % order.size(); active > 0 && bucket_.ready(now);
+  for (std::size_t i = turn_ % order.size(); active > 0 && budget_.ready(now);
        i = (i + 1) % order.size()) {
     if (done[i]) continue;
     MoveJob& job = *order[i].second;
@@ -108,7 +101,8 @@ std::vector<OutgoingCommand> MoveCoordinator::due(TimePoint now, const MovePlann
       job.no_target(request->session, now);
       continue;
     }
-    bucket_.take(now);
+    // The front end may have taken the last token since ready(): this move waits its turn.
+    if (!budget_.take(now)) break;
     job.move_sent(request->session, *target, now);
     out.push_back({*order[i].first, job.member(), OutgoingCommand::Kind::Move, std::nullopt,
                    request->session, *target});

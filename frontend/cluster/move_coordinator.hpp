@@ -1,6 +1,7 @@
-// Every member's move job together, and the one budget they share: new IKE SAs that ikesteer
-// causes ([sessions] new_ike_sas_per_second, cluster-wide). Pure: due() says which commands to
-// send now, taking turns between the jobs, and the caller hands every answer back.
+// Every member's move job together, paced by the budget of new IKE SAs that ikesteer causes
+// ([sessions] new_ike_sas_per_second, cluster-wide), which the front end's redirects take from
+// too. Pure: due() says which commands to send now, taking turns between the jobs, and the
+// caller hands every answer back.
 #pragma once
 
 #include <functional>
@@ -11,8 +12,8 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/token_bucket.hpp"
 #include "frontend/cluster/move_job.hpp"
-#include "frontend/cluster/token_bucket.hpp"
 #include "frontend/config/config.hpp"
 
 namespace ikesteer::frontend {
@@ -35,9 +36,10 @@ using MovePlanner = std::function<std::optional<MoveTarget>(
 
 class MoveCoordinator {
  public:
-  MoveCoordinator(const Config::Sessions& settings, TimePoint now);
+  // `budget` (shared with the IKE loops) must outlive the coordinator.
+  MoveCoordinator(const Config::Sessions& settings, TokenBucket& budget);
 
-  // A reload: the new budget and timeouts apply to running jobs too.
+  // A reload: the new timeouts apply to running jobs too (the budget's owner sets its rate).
   void configure(const Config::Sessions& settings);
 
   // Starts emptying `member` (a job named after it). A job that is running already goes on; a
@@ -73,12 +75,9 @@ class MoveCoordinator {
   MoveJob* find(const std::string& member);
 
   MoveJobSettings job_settings_;
-  TokenBucket bucket_;
+  TokenBucket& budget_;
   std::map<std::string, std::unique_ptr<MoveJob>> jobs_;  // by name: the member, or a failback's
   std::size_t turn_ = 0;                                  // the job that moves first next time
 };
-
-// The bucket's burst: a tenth of a second's budget, at least one.
-unsigned move_burst(double per_second) noexcept;
 
 }  // namespace ikesteer::frontend

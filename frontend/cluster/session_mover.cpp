@@ -18,7 +18,7 @@ SessionMover::SessionMover(uv_loop_t* loop, SharedState& shared, EventLog& event
       events_(events),
       command_timeout_(Config::Sessions{}.command_timeout),
       failback_move_timeout_(Config::Failover{}.failback_move_timeout),
-      coordinator_(Config::Sessions{}, Clock::now()),
+      coordinator_(Config::Sessions{}, shared.new_ike_sa_budget()),
       commands_(loop),
       timer_(loop) {}
 

@@ -301,7 +301,10 @@ std::vector<Field> http_fields(Config::Http& c) {
 }
 
 std::vector<Field> sessions_fields(Config::Sessions& c) {
+  using P = redirect::OverBudgetPolicy;
   return {{"new_ike_sas_per_second", number_above(c.new_ike_sas_per_second, 0, 1'000'000)},
+          {"over_budget",
+           choice(c.over_budget, {{"off", P::Off}, {"drop", P::Drop}, {"cookie", P::Cookie}})},
           {"move_timeout", seconds(c.move_timeout, 1, 3600)},
           {"move_attempts", integer(c.move_attempts, 1, 100)},
           {"command_timeout", seconds(c.command_timeout, 0.1, 60)}};

@@ -14,6 +14,12 @@ constexpr MetricFamily kIkeReplies{"ikesteer_ike_replies_total", "IKE replies se
                                    "kind"};
 constexpr MetricFamily kIkeDrops{"ikesteer_ike_drops_total", "IKE datagrams dropped, by reason.",
                                  "reason"};
+constexpr MetricFamily kIkeOverBudget{
+    "ikesteer_ike_over_budget_total",
+    "IKE_SA_INIT requests not redirected because the budget of new IKE SAs "
+    "(sessions.new_ike_sas_per_second) was spent, by what they got (also counted in drops or "
+    "replies).",
+    "action"};
 constexpr MetricFamily kIkeSendErrors{
     "ikesteer_udp_send_errors_total",
     "IKE replies the kernel refused to send (full queue, unreachable); DNS ones are "
@@ -38,6 +44,11 @@ constexpr Counter<IkeTotals> kIke[] = {
      .json = "drops",
      .status = "ike_drops",
      .drop = true},
+    {.field = field<&IkeTotals::responder, &ResponderCounters::over_budget>(),
+     .element = element_name<redirect::OverBudgetAction>,
+     .summary = "over_budget.",
+     .family = &kIkeOverBudget,
+     .json = "over_budget"},
     {.field = field<&IkeTotals::transport, &UdpTransportCounters::oversize>(),
      .summary = "drop.oversize",
      .family = &kIkeDrops,

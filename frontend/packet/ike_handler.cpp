@@ -22,6 +22,7 @@ redirect::ResponderOptions responder_options(const Config& c) {
   o.invalid_spi_reply = c.ike.invalid_spi_reply;
   o.cookies_enabled = c.cookies.enabled;
   o.cookie_threshold = c.cookies.threshold;
+  o.over_budget = c.sessions.over_budget;
   return o;
 }
 
@@ -45,7 +46,8 @@ IkeHandler::IkeHandler(unsigned loop, SharedState& shared, std::uint64_t generat
       steering_(published.steering, selector_of(published, loop)),
       cookies_(shared.cookie_master(), std::chrono::seconds(config_->cookies.secret_lifetime)),
       limiter_(limiter_options(*config_, shared.hash_seed())),
-      responder_(responder_options(*config_), steering_, cookies_, limiter_),
+      responder_(responder_options(*config_), steering_, cookies_, limiter_,
+                 shared.new_ike_sa_budget()),
       redirects_per_member_(config_->members.size()) {}
 
 IkeCounters IkeHandler::counters() const {

@@ -41,10 +41,11 @@ struct Harness {
   explicit Harness(const ResponderOptions& options)
       : jar(CookieJar::Secret{}, std::chrono::seconds(120)),
         limiter(PrefixRateLimiterOptions{.rate = 0}),
-        responder(options, selector, jar, limiter) {}
+        responder(options, selector, jar, limiter, budget) {}
   FixedSelector selector;
   CookieJar jar;
   PrefixRateLimiter limiter;
+  TokenBucket budget{1, 1};  // a token a second: over budget is fuzzed too
   Responder responder;
 };
 
@@ -54,12 +55,14 @@ ResponderOptions plain() {
   o.reply_invalid_syntax = true;
   o.unsupported_client = UnsupportedClientPolicy::TemporaryFailure;
   o.invalid_spi_reply = true;
+  o.over_budget = OverBudgetPolicy::Drop;
   return o;
 }
 
 ResponderOptions with_cookies() {
   ResponderOptions o;
   o.cookie_threshold = 0;
+  o.over_budget = OverBudgetPolicy::Cookie;
   return o;
 }
 

@@ -293,6 +293,7 @@ read_timeout = 2.5
 TEST_CASE("[sessions] and a member's agent_commands: values, defaults and errors") {
   auto c = parse_config(R"([sessions]
 new_ike_sas_per_second = 7.5
+over_budget = "cookie"
 move_timeout = 30
 move_attempts = 5
 command_timeout = 0.5
@@ -310,6 +311,7 @@ agent_commands = "192.0.2.12:5556"
                         "t.toml");
   REQUIRE(c.has_value());
   CHECK(c->sessions.new_ike_sas_per_second == 7.5);
+  CHECK(c->sessions.over_budget == redirect::OverBudgetPolicy::Cookie);
   CHECK(c->sessions.move_timeout == std::chrono::seconds(30));
   CHECK(c->sessions.move_attempts == 5);
   CHECK(c->sessions.command_timeout == std::chrono::milliseconds(500));
@@ -320,6 +322,7 @@ agent_commands = "192.0.2.12:5556"
 
   const Config defaults = *parse_config(std::string(kMember), "t.toml");
   CHECK(defaults.sessions.new_ike_sas_per_second == 20);
+  CHECK(defaults.sessions.over_budget == redirect::OverBudgetPolicy::Drop);
   CHECK(defaults.sessions.move_timeout == std::chrono::seconds(20));
   CHECK(defaults.sessions.move_attempts == 3);
   CHECK(defaults.sessions.command_timeout == std::chrono::seconds(2));
@@ -328,6 +331,7 @@ agent_commands = "192.0.2.12:5556"
   const auto e = errors_of(R"([sessions]
 new_ike_sas_per_second = 0
 move_attempts = 0
+over_budget = "queue"
 [[member]]
 name = "m1"
 addresses = ["198.51.100.11"]
@@ -338,12 +342,13 @@ addresses = ["198.51.100.12"]
 agent_key = "00112233445566778899aabbccddeeff"
 agent_commands = "2001:db8::1:5556"
 )");
-  REQUIRE(e.size() == 4);
+  REQUIRE(e.size() == 5);
   CHECK(e[0] == "t.toml:2:26: sessions.new_ike_sas_per_second: must be > 0 and <= 1e+06 (got 0)");
   CHECK(e[1] == "t.toml:3:17: sessions.move_attempts: must be 1..100 (got 0)");
-  CHECK(e[2] ==
-        "t.toml:4:1: member[0].agent_commands: needs agent_key (commands are signed with it)");
+  CHECK(e[2] == "t.toml:4:15: sessions.over_budget: must be one of \"off\", \"drop\", \"cookie\"");
   CHECK(e[3] ==
-        "t.toml:12:18: member[1].agent_commands: must be \"address:port\" or "
+        "t.toml:5:1: member[0].agent_commands: needs agent_key (commands are signed with it)");
+  CHECK(e[4] ==
+        "t.toml:13:18: member[1].agent_commands: must be \"address:port\" or "
         "\"[address]:port\"");
 }

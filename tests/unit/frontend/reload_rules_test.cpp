@@ -64,6 +64,8 @@ TEST_CASE("live settings are taken, restart-only ones beside them kept") {
   next.cookies.threshold = 0;
   next.dns.rrl_responses_per_second = 10;
   next.http.token = "secret";
+  next.sessions.new_ike_sas_per_second = 5;  // the budget's rate, at the next publish
+  next.sessions.over_budget = redirect::OverBudgetPolicy::Cookie;
   next.log.level = LogLevel::Debug;
   next.members[0].weight = 3;
   next.members[0].state = OperatorState::Drain;

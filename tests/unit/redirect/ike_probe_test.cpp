@@ -216,7 +216,8 @@ TEST_CASE("an ikesteer front end refuses the probe, never redirects it") {
   PrefixRateLimiter limiter(PrefixRateLimiterOptions{.rate = 0});
   ResponderOptions options;
   options.cookies_enabled = false;
-  Responder responder(options, selector, jar, limiter);
+  TokenBucket budget(1, 1);
+  Responder responder(options, selector, jar, limiter, budget);
   std::array<std::byte, kMaxReplySize> out{};
   const Bytes request = probe();
   const Verdict v =

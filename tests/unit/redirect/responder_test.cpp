@@ -66,7 +66,7 @@ struct Fixture {
                    PrefixRateLimiterOptions limits = unlimited())
       : jar(master_secret(), seconds(120)),
         limiter(limits),
-        responder(options, selector, jar, limiter) {}
+        responder(options, selector, jar, limiter, budget) {}
 
   Verdict handle(const Bytes& datagram, bool nat_port = false, TimePoint now = kNow,
                  IpAddress source = kClient) {
@@ -89,6 +89,7 @@ struct Fixture {
   FakeSelector selector;
   CookieJar jar;
   PrefixRateLimiter limiter;
+  TokenBucket budget{1, 2};  // two redirects at kNow, then one a second
   Responder responder;
   std::array<std::byte, kMaxReplySize> out{};
 };
@@ -670,9 +671,89 @@ TEST_CASE("options can be swapped at run time") {
   CHECK(f.handle(hex(test::kInitRequest)).kind == ReplyKind::Cookie);
 }
 
+// --- the budget of new IKE SAs --------------------------------------------------------------
+
+ResponderOptions over_budget(OverBudgetPolicy policy, bool cookies = false) {
+  ResponderOptions o = no_cookies();
+  o.over_budget = policy;
+  o.cookies_enabled = cookies;
+  o.cookie_threshold = 0;
+  return o;
+}
+
+std::uint64_t over_budget_count(const Fixture& f, OverBudgetAction a) {
+  return f.responder.counters().over_budget[static_cast<std::size_t>(a)];
+}
+
+TEST_CASE("over budget, drop: a redirect takes a token; without one the request is dropped") {
+  Fixture f(over_budget(OverBudgetPolicy::Drop));
+  const Bytes request = hex(test::kInitRequest);
+  CHECK(f.handle(request).kind == ReplyKind::Redirect);  // the burst of two
+  CHECK(f.handle(request).kind == ReplyKind::Redirect);
+  const Verdict v = f.handle(request);
+  CHECK_FALSE(v.reply);
+  CHECK(v.drop == DropReason::OverBudget);
+  CHECK(over_budget_count(f, OverBudgetAction::Drop) == 1);
+  CHECK(f.selector.calls == 2);  // not counted into any member's load
+  // A retransmission a second later finds the next token.
+  CHECK(f.handle(request, false, kNow + seconds(1)).kind == ReplyKind::Redirect);
+  f.check_counters_balance();
+}
+
+TEST_CASE("over budget, drop: what is not redirected takes no token") {
+  Fixture f(over_budget(OverBudgetPolicy::Drop));
+  for (int i = 0; i < 5; ++i)
+    CHECK(f.handle(hex(test::kResumeRequest)).kind == ReplyKind::TicketNack);
+  CHECK(f.handle(hex(test::kInitRequest)).kind == ReplyKind::Redirect);
+  CHECK(f.budget.take(kNow));  // the second token of the burst is still there
+}
+
+TEST_CASE("over budget, cookie: a COOKIE first; back with it and still over budget: silence") {
+  CookieFixture plain;  // only to read the cookie out of a reply
+  Fixture f(over_budget(OverBudgetPolicy::Cookie));
+  const Bytes request = hex(test::kInitRequest);
+  CHECK(f.budget.take(kNow));
+  CHECK(f.budget.take(kNow));
+  const Verdict challenge = f.handle(request);
+  REQUIRE(challenge.kind == ReplyKind::Cookie);
+  CHECK(over_budget_count(f, OverBudgetAction::Cookie) == 1);
+  const Bytes echoed = CookieFixture::with_cookie(plain.cookie_from(challenge));
+  // RFC 7296 §2.6 has the client retry at once: still no token, so it waits for its own
+  // retransmission timer rather than bouncing between COOKIEs.
+  const Verdict silent = f.handle(echoed, false, kNow + milliseconds(1));
+  CHECK_FALSE(silent.reply);
+  CHECK(silent.drop == DropReason::OverBudget);
+  CHECK(over_budget_count(f, OverBudgetAction::Drop) == 1);
+  // Its retransmission after a second finds a token and is redirected.
+  CHECK(f.handle(echoed, false, kNow + seconds(1)).kind == ReplyKind::Redirect);
+  f.check_counters_balance();
+}
+
+TEST_CASE("over budget, cookie: under load the cookie already asked for counts") {
+  Fixture f(over_budget(OverBudgetPolicy::Cookie, true));
+  CHECK(f.budget.take(kNow));
+  CHECK(f.budget.take(kNow));
+  const Verdict challenge = f.handle(hex(test::kInitRequest));
+  REQUIRE(challenge.kind == ReplyKind::Cookie);
+  CHECK(over_budget_count(f, OverBudgetAction::Cookie) == 0);  // asked for by load, not budget
+  CookieFixture plain;
+  const Verdict v = f.handle(CookieFixture::with_cookie(plain.cookie_from(challenge)));
+  CHECK(v.drop == DropReason::OverBudget);
+  CHECK(over_budget_count(f, OverBudgetAction::Drop) == 1);
+}
+
+TEST_CASE("over budget, off: redirects take no token") {
+  Fixture f(over_budget(OverBudgetPolicy::Off));
+  for (int i = 0; i < 10; ++i) CHECK(f.handle(hex(test::kInitRequest)).kind == ReplyKind::Redirect);
+  CHECK(f.budget.take(kNow));
+}
+
 TEST_CASE("counter names for the metrics export") {
   CHECK(to_string(DropReason::NotIke) == "not_ike");
   CHECK(to_string(DropReason::RateLimited) == "rate_limited");
+  CHECK(to_string(DropReason::OverBudget) == "over_budget");
+  CHECK(to_string(OverBudgetAction::Drop) == "drop");
+  CHECK(to_string(OverBudgetAction::Cookie) == "cookie");
   CHECK(to_string(ReplyKind::Redirect) == "redirect");
   CHECK(to_string(ReplyKind::TicketNack) == "ticket_nack");
   CHECK(to_string(ReplyKind::InvalidIkeSpi) == "invalid_ike_spi");

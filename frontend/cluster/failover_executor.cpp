@@ -163,21 +163,8 @@ void FailoverExecutor::start(std::vector<health::FailoverAction> actions) {
       continue;
     }
     if (action.kind == health::ActionKind::Verify) {
-      // The moved address must answer IKE now (RFC 7296 IKE_SA_INIT probe, port 500).
-      ProbeConfig probe;
-      probe.address = address;
-      probe.timing.timeout =
-          std::max<Duration>(config_->failover.hook_timeout / 5, std::chrono::milliseconds(500));
-      auto& slot = verifying_[id];
-      slot = make_probe(loop_, probe, address);
-      slot->run([this, id, epoch](ProbeResult r) {
-        if (epoch != epoch_) return;
-        // The probe stays alive until its callback has returned.
-        const std::unique_ptr<Probe> done = std::move(verifying_[id]);
-        verifying_.erase(id);
-        finished(id, r.ok, r.detail, r.latency);
-      });
       in_flight_[id] = action;
+      verify(id, address, 1, Clock::now());
       continue;
     }
     const unsigned prefix =
@@ -190,6 +177,29 @@ void FailoverExecutor::start(std::vector<health::FailoverAction> actions) {
       if (epoch == epoch_) finished(id, outcome.ok, outcome.detail, outcome.elapsed);
     });
   }
+}
+
+// The moved address must answer IKE now (RFC 7296 IKE_SA_INIT probe, port 500). Asked up to
+// kVerifyAttempts times: right after a claim, the front end's own neighbour cache may still
+// name the previous holder until the new one's announcement arrives.
+void FailoverExecutor::verify(std::uint64_t id, const IpAddress& address, unsigned attempt,
+                              TimePoint started) {
+  ProbeConfig probe;
+  probe.address = address;
+  probe.timing.timeout =
+      std::max<Duration>(config_->failover.hook_timeout / 5, std::chrono::milliseconds(500));
+  const std::uint64_t epoch = epoch_;
+  auto& slot = verifying_[id];
+  slot = make_probe(loop_, probe, address);
+  slot->run([this, id, epoch, address, attempt, started](ProbeResult r) {
+    if (epoch != epoch_) return;
+    // The probe stays alive until its callback has returned.
+    const std::unique_ptr<Probe> done = std::move(verifying_[id]);
+    verifying_.erase(id);
+    if (!r.ok && attempt < kVerifyAttempts) return verify(id, address, attempt + 1, started);
+    finished(id, r.ok, r.detail + " (attempt " + std::to_string(attempt) + ")",
+             Clock::now() - started);
+  });
 }
 
 // Before the address goes home: its holder's sessions on it move to other members (never home).

@@ -49,6 +49,8 @@ class FailoverExecutor {
  private:
   void start(std::vector<health::FailoverAction> actions);
   void empty_address(const health::FailoverAction& action);
+  static constexpr unsigned kVerifyAttempts = 3;
+  void verify(std::uint64_t id, const IpAddress& address, unsigned attempt, TimePoint started);
   void cancel_abandoned();
   void finished(std::uint64_t id, bool ok, const std::string& detail, Duration elapsed);
   std::string holder_name(health::Holder h) const;

@@ -26,7 +26,8 @@
 #      (to 198.51.100.12 or .13, never .11), and no sign of a lost IKE SA (no retransmission, no
 #      DPD restart, no new IKE_SA_INIT to 198.51.100.11); its IKE SA is then ESTABLISHED with
 #      m2's or m3's own address, seen on both sides, and none is left on m1's address
-#   3. m1 has 198.51.100.11 again (m2 not), and it answers IKE there (m1's charon logs the
+#   3. m1 has 198.51.100.11 again (m2 not), ikesteer's own verify of the claim succeeded, and
+#      it answers IKE there (m1's charon logs the
 #      probe); the clients of m2 and m3 kept their very IKE SAs throughout
 # Printed: the time from the failback's start (the move job) to the release, and the sessions
 # moved.
@@ -165,6 +166,9 @@ first_line() {
 A_RE=$(it_re_escape "$HOME_ADDR")
 RE_ADDR="address=\"?$A_RE\"?( |\$)"
 RE_M2='holder="?m2"?( |$)'
+
+# has_line <ms> <extended-regex>...: such a line was logged from <ms> on.
+has_line() { [[ -n "$(first_line "$@")" ]]; }
 
 released_home() {
   [[ -n "$(first_line "$FB_T0" 'msg="?address release started' "$RE_ADDR" "$RE_M2")" ]]
@@ -339,6 +343,9 @@ main() {
 
   # 3. the address is home and answers there; everybody else kept their IKE SA
   home_again || it_fail "$HOME_ADDR is not on m1 (or does not answer IKE there)"
+  # ikesteer's own check after the claim (an IKE probe to the address) says so too.
+  it_wait_for 10 "ikesteer to log that $HOME_ADDR answers IKE on m1 again" \
+    has_line "$FB_T0" 'msg="?address verify succeeded' "$RE_ADDR" 'holder="?m1"?( |$)'
   fo_check_unaffected
 
   it_log "failback: move job started $((t_start - FB_T0)) ms after m1's charon started; release $((t - t_start)) ms after the job started ($((t - FB_T0)) ms after m1 came back)"

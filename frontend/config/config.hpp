@@ -136,7 +136,7 @@ struct Config {
     // token each, from every IKE loop) and session moves take from it.
     double new_ike_sas_per_second = 20;
     // What a new client gets while the budget is spent; Off: redirects are not paced.
-    redirect::OverBudgetPolicy over_budget = redirect::OverBudgetPolicy::Drop;
+    redirect::OverBudgetPolicy over_budget = redirect::OverBudgetPolicy::Off;
     Duration move_timeout = std::chrono::seconds(20);  // a moved session must leave by then
     unsigned move_attempts = 3;                        // moves per session before it counts failed
     Duration command_timeout = std::chrono::seconds(2);  // an unanswered agent command times out

@@ -322,7 +322,7 @@ agent_commands = "192.0.2.12:5556"
 
   const Config defaults = *parse_config(std::string(kMember), "t.toml");
   CHECK(defaults.sessions.new_ike_sas_per_second == 20);
-  CHECK(defaults.sessions.over_budget == redirect::OverBudgetPolicy::Drop);
+  CHECK(defaults.sessions.over_budget == redirect::OverBudgetPolicy::Off);
   CHECK(defaults.sessions.move_timeout == std::chrono::seconds(20));
   CHECK(defaults.sessions.move_attempts == 3);
   CHECK(defaults.sessions.command_timeout == std::chrono::seconds(2));

@@ -88,7 +88,9 @@ CommandTime at(std::int64_t unix_seconds, int steady_seconds = 0) {
           .steady = std::chrono::steady_clock::time_point(std::chrono::seconds(steady_seconds))};
 }
 
-// The reply, parsed and its MAC checked under kKey.
+// The reply, parsed and its MAC checked under kKey. Its views point into the outcome's
+// datagram: the outcome must outlive it (hence no temporaries).
+health::AgentReply reply_of(CommandOutcome&&) = delete;
 health::AgentReply reply_of(const CommandOutcome& outcome) {
   REQUIRE(outcome.reply.has_value());
   CHECK(outcome.reply->size() <= health::kMaxAgentReplySize);
@@ -164,7 +166,8 @@ TEST_CASE("list: pages follow one another; the first page's list serves for a fe
 TEST_CASE("list: the IKE daemon unreachable -> failed daemon_unreachable") {
   Fixture f;
   f.backend.reachable = false;
-  const health::AgentReply reply = reply_of(f.handler.handle(bytes(list_command()), at(kNow)));
+  const CommandOutcome reply_outcome = f.handler.handle(bytes(list_command()), at(kNow));
+  const health::AgentReply reply = reply_of(reply_outcome);
   CHECK(reply.result == health::ReplyResult::Failed);
   CHECK(reply.reason == "daemon_unreachable");
   CHECK(reply.listed.empty());
@@ -172,7 +175,8 @@ TEST_CASE("list: the IKE daemon unreachable -> failed daemon_unreachable") {
 
 TEST_CASE("move: ok only when the daemon queued the redirect of a session") {
   Fixture f;
-  const health::AgentReply ok = reply_of(f.handler.handle(bytes(move_command("7")), at(kNow)));
+  const CommandOutcome ok_outcome = f.handler.handle(bytes(move_command("7")), at(kNow));
+  const health::AgentReply ok = reply_of(ok_outcome);
   CHECK(ok.result == health::ReplyResult::Ok);
   CHECK_FALSE(ok.reason.has_value());
   REQUIRE(f.backend.redirects.size() == 1);

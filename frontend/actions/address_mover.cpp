@@ -118,6 +118,12 @@ void AddressMover::builtin(Job& job) {
       job.close();
     return;
   }
+  if (r.fencing && options_.current_token && !options_.current_token(*r.fencing)) {
+    if (job.report(false, "refused: the fencing token of revision " +
+                              std::to_string(r.fencing->revision) + " is no longer current"))
+      job.close();
+    return;
+  }
   const auto added = add_address(options_.interface, r.address, r.prefix);
   if (!added) {
     if (job.report(false, added.error())) job.close();
@@ -158,6 +164,11 @@ void AddressMover::start_hook(Job& job) {
                     {"IKESTEER_MEMBER", r.member},
                     {"IKESTEER_INTERFACE", options_.interface}},
                    options_.hook_timeout};
+  if (r.fencing) {
+    spec.env.push_back({"IKESTEER_INSTANCE", r.fencing->instance});
+    spec.env.push_back({"IKESTEER_FENCING_LEASE", std::to_string(r.fencing->lease)});
+    spec.env.push_back({"IKESTEER_FENCING_REVISION", std::to_string(r.fencing->revision)});
+  }
   job.hook = std::make_unique<ProcessRunner>(loop_);
   job.hook->run(std::move(spec), [j = &job](ProcessResult result) {
     if (j->report(succeeded(result), hook_detail(result))) j->close();

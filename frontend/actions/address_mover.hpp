@@ -9,6 +9,9 @@
 //   IKESTEER_PREFIX     its prefix length (failover.ipv4_prefix or ipv6_prefix), e.g. "24"
 //   IKESTEER_MEMBER     the member that is to hold, or to give up, the address
 //   IKESTEER_INTERFACE  failover.interface as configured (may be empty)
+// and in cluster mode (a [cluster] table) the claim's fencing token, so that a hook can refuse
+// a leader that was replaced (keep the highest revision seen per address, refuse lower ones):
+//   IKESTEER_INSTANCE, IKESTEER_FENCING_LEASE, IKESTEER_FENCING_REVISION
 // Exit status 0 means done. Any other status, death by a signal, or running longer than
 // failover.hook_timeout means failed; on timeout the hook's whole process group is killed
 // (SIGKILL). A failed release makes the front end wait failover.fencing seconds before the
@@ -22,11 +25,13 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/clock.hpp"
 #include "common/ip_address.hpp"
+#include "frontend/actions/fencing_token.hpp"
 
 namespace ikesteer::frontend {
 
@@ -36,6 +41,9 @@ struct MoverOptions {
   Duration hook_timeout = std::chrono::seconds(5);
   unsigned announce_count = 3;  // gratuitous ARPs / unsolicited NAs after a builtin claim
   Duration announce_interval = std::chrono::milliseconds(200);
+  // Cluster mode: is a token still the acting leader's? A builtin claim with one that is not
+  // is refused. Unset: every token is.
+  std::function<bool(const FencingToken&)> current_token;
 };
 
 struct MoveRequest {
@@ -44,6 +52,7 @@ struct MoveRequest {
   unsigned prefix = 0;
   bool on_frontend = false;  // builtin on this host, else the hook for `member`
   std::string member;        // the holder's name; "" for the front end
+  std::optional<FencingToken> fencing;  // cluster mode: the leader's token
 };
 
 struct MoveOutcome {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "frontend/actions/netlink_address.hpp"
 #include "frontend/probes/probe_factory.hpp"
 
 namespace ikesteer::frontend {
@@ -30,10 +31,10 @@ std::string millis(Duration d) {
 FailoverExecutor::FailoverExecutor(uv_loop_t* loop, EventLog& events, std::function<void()> changed)
     : loop_(loop), events_(events), changed_(std::move(changed)) {}
 
-void FailoverExecutor::configure(std::shared_ptr<const Config> next) {
-  const Config& config = *next;
+std::vector<health::FailoverAddress> FailoverExecutor::planned_addresses(
+    health::PlannerOptions& options) const {
+  const Config& config = *config_;
   std::vector<health::FailoverAddress> addresses;
-  health::PlannerOptions options;
   options.fencing = config.failover.fencing;
   options.auto_failback = config.failover.auto_failback;
   options.failback_hold = config.failover.failback_hold;
@@ -46,45 +47,121 @@ void FailoverExecutor::configure(std::shared_ptr<const Config> next) {
       if (config.members[j].name == m.failover_member) survivor = j;
     for (const IpAddress& a : m.addresses) addresses.push_back({a, i, m.failover, survivor});
   }
-  // Where each address is now, by address and holder name, so a reload keeps it there.
+  return addresses;
+}
+
+// A new planner over config_, starting from `owners` (one per planned address, or empty).
+void FailoverExecutor::build(std::vector<health::Holder> owners) {
+  health::PlannerOptions options;
+  std::vector<health::FailoverAddress> addresses = planned_addresses(options);
+  const Config::Failover& f = config_->failover;
+  MoverOptions mover{f.interface, f.hook, f.hook_timeout, f.announce_count, f.announce_interval, {}};
+  mover.current_token = [this](const FencingToken& t) { return acting_ && token_ == t; };
+  mover_ = std::make_unique<AddressMover>(loop_, std::move(mover));
+  planner_.emplace(std::move(addresses), options, std::move(owners));
+}
+
+void FailoverExecutor::abandon_in_flight(const std::string& why) {
+  ++epoch_;
+  verifying_.clear();
+  for (const auto& [id, action] : in_flight_)
+    if (action.kind == health::ActionKind::MoveSessions && emptier_) emptier_->cancel(id, why);
+  in_flight_.clear();
+}
+
+void FailoverExecutor::configure(std::shared_ptr<const Config> next) {
+  // Where each address is now, by holder name, so a reload keeps it there.
+  const std::map<IpAddress, std::string> held = holder_names();
+  const bool first = !config_;
+  abandon_in_flight("reload");
+  config_ = std::move(next);
+  // Cluster mode: nothing is done before the election says this instance leads.
+  if (first && config_->cluster.enabled) acting_ = false;
+  health::PlannerOptions options;
   std::vector<health::Holder> owners;
-  const auto held = holders();
-  for (const health::FailoverAddress& a : addresses) {
+  for (const health::FailoverAddress& a : planned_addresses(options)) {
     health::Holder owner = a.home;
-    for (const auto& [address, holder] : held) {
-      if (address != a.address) continue;
-      owner = holder;
-      if (holder != health::kFrontend && holder != health::kNobody) {
-        const std::string name = config_->members[holder].name;
+    if (const auto it = held.find(a.address); it != held.end()) {
+      if (it->second.starts_with("frontend")) owner = health::kFrontend;
+      else if (it->second == "nobody") owner = health::kNobody;
+      else {
         owner = health::kNobody;  // a holder that left the configuration holds nothing we know
-        for (std::size_t j = 0; j < config.members.size(); ++j)
-          if (config.members[j].name == name) owner = j;
+        for (std::size_t j = 0; j < config_->members.size(); ++j)
+          if (config_->members[j].name == it->second) owner = j;
       }
     }
     owners.push_back(owner);
   }
-  ++epoch_;
-  verifying_.clear();
-  for (const auto& [id, action] : in_flight_)
-    if (action.kind == health::ActionKind::MoveSessions && emptier_) emptier_->cancel(id, "reload");
-  in_flight_.clear();
-  config_ = std::move(next);
-  const Config::Failover& f = config_->failover;
-  mover_ = std::make_unique<AddressMover>(
-      loop_,
-      MoverOptions{f.interface, f.hook, f.hook_timeout, f.announce_count, f.announce_interval});
-  planner_.emplace(std::move(addresses), options, std::move(owners));
+  build(std::move(owners));
+}
+
+void FailoverExecutor::stand_down() {
+  const bool was_acting = acting_;
+  acting_ = false;
+  token_.reset();
+  if (!planner_) return;
+  abandon_in_flight("no longer the leader");
+  // Addresses this host adopted go: the next leader claims them (never two holders).
+  for (std::size_t i = 0; i < planner_->addresses().size(); ++i) {
+    if (planner_->status(i).owner != health::kFrontend) continue;
+    const IpAddress& a = planner_->addresses()[i].address;
+    const unsigned prefix = a.is_v4() ? config_->failover.ipv4_prefix : config_->failover.ipv6_prefix;
+    const auto removed = config_->failover.interface.empty()
+                             ? Result<void, std::string>{}
+                             : remove_address(config_->failover.interface, a, prefix);
+    events_.add(removed ? LogLevel::Info : LogLevel::Error, "failover", "address_result",
+                a.to_string(), "adopted address given up: this instance no longer leads",
+                {{"address", a.to_string()},
+                 {"action", "release"},
+                 {"holder", "frontend"},
+                 {"ok", removed ? "true" : "false"},
+                 {"detail", removed ? "removed" : removed.error()}});
+  }
+  build({});  // a fresh mover: hooks still running are killed
+  if (was_acting) changed_();
+}
+
+void FailoverExecutor::take_over(FencingToken token,
+                                 const std::map<IpAddress, std::string>& holders) {
+  acting_ = true;
+  token_ = std::move(token);
+  abandon_in_flight("new leader");
+  health::PlannerOptions options;
+  std::vector<health::Holder> owners;
+  for (const health::FailoverAddress& a : planned_addresses(options)) {
+    health::Holder owner = a.home;
+    if (const auto it = holders.find(a.address); it != holders.end()) {
+      owner = health::kNobody;  // a front end's, "nobody", or a member no longer configured
+      for (std::size_t j = 0; j < config_->members.size(); ++j)
+        if (config_->members[j].name == it->second) owner = j;
+    }
+    owners.push_back(owner);
+  }
+  build(std::move(owners));
+  changed_();
+}
+
+std::map<IpAddress, std::string> FailoverExecutor::holder_names() const {
+  std::map<IpAddress, std::string> out;
+  if (!planner_) return out;
+  for (std::size_t i = 0; i < planner_->addresses().size(); ++i) {
+    const health::Holder h = planner_->status(i).owner;
+    std::string name = holder_name(h);
+    if (h == health::kFrontend && token_) name += ":" + token_->instance;
+    out[planner_->addresses()[i].address] = std::move(name);
+  }
+  return out;
 }
 
 void FailoverExecutor::update(std::span<const health::MemberSnapshot> members, TimePoint now) {
-  if (!planner_ || planner_->addresses().empty()) return;
+  if (!acting_ || !planner_ || planner_->addresses().empty()) return;
   auto actions = planner_->update(members, now);
   cancel_abandoned();
   start(std::move(actions));
 }
 
 void FailoverExecutor::fail_back(std::size_t member, TimePoint now) {
-  if (planner_) start(planner_->fail_back(member, now));
+  if (acting_ && planner_) start(planner_->fail_back(member, now));
 }
 
 // Session moves the planner gave up (their holder or home failed meanwhile): stop them.
@@ -171,7 +248,7 @@ void FailoverExecutor::start(std::vector<health::FailoverAction> actions) {
         address.is_v4() ? config_->failover.ipv4_prefix : config_->failover.ipv6_prefix;
     MoveRequest request{action.kind == health::ActionKind::Claim, address, prefix,
                         action.holder == health::kFrontend,
-                        action.holder == health::kFrontend ? "" : holder};
+                        action.holder == health::kFrontend ? "" : holder, token_};
     in_flight_[id] = action;
     mover_->run(std::move(request), [this, id, epoch](MoveOutcome outcome) {
       if (epoch == epoch_) finished(id, outcome.ok, outcome.detail, outcome.elapsed);

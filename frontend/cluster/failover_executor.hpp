@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "frontend/actions/address_mover.hpp"
+#include "frontend/actions/fencing_token.hpp"
 #include "frontend/cluster/health_report.hpp"
 #include "frontend/cluster/session_emptier.hpp"
 #include "frontend/config/config.hpp"
@@ -32,6 +33,19 @@ class FailoverExecutor {
   // Builds the plan for `config`'s movable addresses. Addresses already planned keep their
   // holder (a reload does not forget where they are); actions in flight are abandoned.
   void configure(std::shared_ptr<const Config> config);
+  // Cluster mode (frontend/coordination/): only the leader acts. stand_down(): actions in
+  // flight are abandoned (hooks killed), addresses this host adopted are removed from its
+  // interface (the next leader claims them), and nothing starts until take_over().
+  // take_over(): acts from now on, every claim carrying `token`, resuming from the holders the
+  // previous leader recorded (by address: a member's name, "nobody", or "frontend:<instance>";
+  // addresses a front end held are claimed anew, those not recorded are taken to be at home).
+  // Without a [cluster] table, the executor always acts and neither is called.
+  void stand_down();
+  void take_over(FencingToken token, const std::map<IpAddress, std::string>& holders);
+  bool acting() const { return acting_; }
+  // The holders as take_over() reads them.
+  std::map<IpAddress, std::string> holder_names() const;
+
   // The members' current states (index = member). Starts whatever is due.
   void update(std::span<const health::MemberSnapshot> members, TimePoint now);
   // Who moves sessions before a failback; without one (or with nullptr) they are cut.
@@ -53,6 +67,9 @@ class FailoverExecutor {
   void verify(std::uint64_t id, const IpAddress& address, unsigned attempt, TimePoint started);
   void cancel_abandoned();
   void finished(std::uint64_t id, bool ok, const std::string& detail, Duration elapsed);
+  void abandon_in_flight(const std::string& why);
+  void build(std::vector<health::Holder> owners);
+  std::vector<health::FailoverAddress> planned_addresses(health::PlannerOptions& options) const;
   std::string holder_name(health::Holder h) const;
 
   uv_loop_t* loop_;
@@ -65,6 +82,8 @@ class FailoverExecutor {
   std::map<std::uint64_t, health::FailoverAction> in_flight_;  // by action id
   std::map<std::uint64_t, std::unique_ptr<Probe>> verifying_;  // by action id
   std::uint64_t epoch_ = 0;  // bumped by configure(): outcomes of older actions are ignored
+  bool acting_ = true;
+  std::optional<FencingToken> token_;  // cluster mode, while acting
 };
 
 }  // namespace ikesteer::frontend

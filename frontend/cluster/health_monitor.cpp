@@ -79,7 +79,12 @@ HealthMonitor::HealthMonitor(uv_loop_t* loop, EventLog& events,
       events_(events),
       changed_(std::move(changed)),
       resolver_(std::make_unique<Resolver>(loop)),
-      failover_(std::make_unique<FailoverExecutor>(loop, events, [this] { publish(); })),
+      failover_(std::make_unique<FailoverExecutor>(loop, events,
+                                                   [this] {
+                                                     publish();
+                                                     if (on_holders_)
+                                                       on_holders_(failover_->holder_names());
+                                                   })),
       failover_tick_(std::make_unique<UvTimer>(loop)),
       state_(std::make_shared<const ClusterState>()),
       random_(std::random_device{}()) {}

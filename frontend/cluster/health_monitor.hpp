@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -56,6 +57,15 @@ class HealthMonitor {
   void on_reported_sessions(std::function<void(const std::string&, std::uint32_t)> call) {
     on_sessions_ = std::move(call);
   }
+  // Cluster mode: only the leader acts on addresses (FailoverExecutor::stand_down, take_over).
+  void stand_down() { failover_->stand_down(); }
+  void take_over(FencingToken token, const std::map<IpAddress, std::string>& holders) {
+    failover_->take_over(std::move(token), holders);
+  }
+  // Called with every address's holder after each change of one (on the main loop).
+  void on_holders(std::function<void(std::map<IpAddress, std::string>)> call) {
+    on_holders_ = std::move(call);
+  }
   // Moves the member's addresses home now (manual failback). False: no such member.
   bool fail_back(const std::string& member);
 
@@ -88,6 +98,7 @@ class HealthMonitor {
   HealthReport report_;
   std::mt19937_64 random_;
   std::function<void(const std::string&, std::uint32_t)> on_sessions_;
+  std::function<void(std::map<IpAddress, std::string>)> on_holders_;
 };
 
 }  // namespace ikesteer::frontend

@@ -11,6 +11,7 @@
 #include "common/ip_address.hpp"
 #include "common/log.hpp"
 #include "dns/zone_snapshot.hpp"
+#include "frontend/etcd/etcd_client.hpp"
 #include "health/failover_planner.hpp"
 #include "health/member_state.hpp"
 #include "health/probe_tracker.hpp"
@@ -157,6 +158,17 @@ struct Config {
     LogLevel level = LogLevel::Info;
     bool operator==(const Log&) const = default;
   } log;
+  // Several instances sharing state on etcd, exactly one acting (frontend/coordination/).
+  struct Cluster {
+    bool enabled = false;  // a [cluster] table is present
+    std::string instance;  // this instance's name, unique in the cluster
+    std::vector<etcd::ClientEndpoint> endpoints;  // "http://192.0.2.21:2379", "https://..."
+    std::string tls_ca, tls_certificate, tls_key;  // PEM files, for https endpoints
+    std::string prefix = "/ikesteer/";             // every key lives under it
+    Duration lease_ttl = std::chrono::seconds(5);  // a dead leader is replaced after this
+    std::string advertise;  // this instance's operator URL, shown to operators; "" = none
+    bool operator==(const Cluster&) const = default;
+  } cluster;
   struct Process {
     std::string user;  // "" = keep the current user
     bool operator==(const Process&) const = default;

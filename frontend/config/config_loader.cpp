@@ -324,6 +324,78 @@ std::vector<Field> failover_fields(Config::Failover& c) {
           {"announce_interval", seconds(c.announce_interval, 0.01, 60)}};
 }
 
+// "http://192.0.2.21:2379", "https://[2001:db8::21]:2379".
+Apply etcd_endpoint_list(std::vector<etcd::ClientEndpoint>& out) {
+  return [&out](const toml::node& n) -> Reason {
+    std::vector<std::string> texts;
+    if (Reason r = string_list(texts)(n)) return r;
+    if (texts.empty()) return "must name at least one etcd endpoint";
+    std::vector<etcd::ClientEndpoint> parsed;
+    for (const std::string& t : texts) {
+      const std::string_view s = t;
+      const bool tls = s.starts_with("https://");
+      if (!tls && !s.starts_with("http://"))
+        return "not an \"http://address:port\" or \"https://address:port\": " + t;
+      const auto e = parse_endpoint(s.substr(tls ? 8 : 7));
+      if (!e) return "not an \"http://address:port\" or \"https://address:port\": " + t;
+      parsed.push_back({tls, e->address, e->port});
+    }
+    out = std::move(parsed);
+    return std::nullopt;
+  };
+}
+
+// Instance names appear in etcd keys and in every instance's view: short, no separators.
+Apply instance_name(std::string& out) {
+  return [&out](const toml::node& n) -> Reason {
+    const auto v = n.value_exact<std::string>();
+    const bool ok = v && !v->empty() && v->size() <= 63 &&
+                    std::all_of(v->begin(), v->end(), [](char c) {
+                      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                             (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+                    });
+    if (!ok) return "must be 1 to 63 letters, digits, '-', '_' or '.'";
+    out = *v;
+    return std::nullopt;
+  };
+}
+
+std::vector<Field> cluster_table_fields(Config::Cluster& c) {
+  return {{"instance", instance_name(c.instance)},
+          {"endpoints", etcd_endpoint_list(c.endpoints)},
+          {"tls_ca", text(c.tls_ca)},
+          {"tls_certificate", text(c.tls_certificate)},
+          {"tls_key", text(c.tls_key)},
+          {"prefix", text(c.prefix)},
+          {"lease_ttl", seconds(c.lease_ttl, 2, 60)},
+          {"advertise", text(c.advertise)}};
+}
+
+// What [cluster] needs beyond each key's own check.
+void check_cluster(const toml::table& root, Config& config, Errors& errors) {
+  const Config::Cluster& c = config.cluster;
+  const toml::source_region at = root["cluster"].node()->source();
+  if (c.instance.empty()) errors.add(at, "cluster.instance", "is required");
+  if (c.endpoints.empty()) errors.add(at, "cluster.endpoints", "is required");
+  if (!c.prefix.starts_with("/") || !c.prefix.ends_with("/"))
+    errors.add(at, "cluster.prefix", "must begin and end with '/'");
+  const bool tls = std::any_of(c.endpoints.begin(), c.endpoints.end(),
+                               [](const etcd::ClientEndpoint& e) { return e.tls; });
+  if (tls && c.tls_ca.empty())
+    errors.add(at, "cluster.tls_ca", "https endpoints need the CA that signed their certificates");
+  if (c.tls_certificate.empty() != c.tls_key.empty())
+    errors.add(at, "cluster.tls_key", "tls_certificate and tls_key go together");
+  // The etcd client reads them at start; a file it could not read would stop the daemon there.
+  for (const auto& [key, path] : {std::pair{"cluster.tls_ca", &c.tls_ca},
+                                  std::pair{"cluster.tls_certificate", &c.tls_certificate},
+                                  std::pair{"cluster.tls_key", &c.tls_key}})
+    if (!path->empty() && !std::ifstream(*path))
+      errors.add(at, key, "cannot read " + *path);
+  if (!config.health.state_file.empty())
+    errors.add(root["health"].node()->source(), "health.state_file",
+               "operator changes are kept in etcd when [cluster] is set; remove state_file");
+}
+
 std::vector<Field> probe_fields(ProbeConfig& p) {
   using T = ProbeType;
   std::vector<Field> fields = timing_fields(p.timing);
@@ -545,7 +617,8 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
       {"health", health_fields(config.health)},
       {"failover", failover_fields(config.failover)},
       {"sessions", sessions_fields(config.sessions)},
-      {"http", http_fields(config.http)}};
+      {"http", http_fields(config.http)},
+      {"cluster", cluster_table_fields(config.cluster)}};
   // Members last: their probes start from [health]'s timing, and failover checks need
   // [failover].
   for (auto&& [key, node] : root) {
@@ -558,6 +631,7 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
     } else if (const toml::table* t = node.as_table()) {
       if (name == "dns") config.dns.enabled = true;
       if (name == "http") config.http.enabled = true;
+      if (name == "cluster") config.cluster.enabled = true;
       apply_table(*t, name, table->second, errors);
     } else {
       errors.add(node.source(), key.str(), "must be a table");
@@ -566,6 +640,7 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
   if (config.http.tls_certificate.empty() != config.http.tls_key.empty())
     errors.add(root["http"].node()->source(), "http.tls_key",
                "tls_certificate and tls_key go together");
+  if (config.cluster.enabled) check_cluster(root, config, errors);
   if (const toml::node* members = root.get("member")) {
     parse_members(*members, config, errors);
     // Steering keeps per-member scratch of a fixed size on the stack (health/selector.hpp).

@@ -26,6 +26,7 @@ ReloadPlan plan_reload(const Config& running, Config next) {
   keep("ike.threads", next.ike.threads, running.ike.threads);
   keep("cookies.secret_lifetime", next.cookies.secret_lifetime, running.cookies.secret_lifetime);
   keep("process.user", next.process.user, running.process.user);
+  keep("cluster", next.cluster, running.cluster);
   // DNS on or off: the running [dns] table stays whole, as served (the sockets are bound at
   // start; a table turned on now would have none, and one turned off keeps them until restart).
   if (next.dns.enabled != running.dns.enabled) {

@@ -14,6 +14,7 @@
 #include "frontend/cluster/shared_state.hpp"
 #include "frontend/config/config_loader.hpp"
 #include "frontend/config/reload_rules.hpp"
+#include "frontend/coordination/coordinator.hpp"
 #include "frontend/daemon/operator_side.hpp"
 #include "frontend/log/event_log.hpp"
 #include "frontend/operator/counter_summary.hpp"
@@ -94,11 +95,33 @@ class Daemon {
         operator_side_(uv_default_loop(), {shared_, events_, monitor_, [this] { return totals(); },
                                            [this] { return ike_counters(); },
                                            [this](const OperatorAction& a) { return apply(a); },
-                                           [this] { return mover_.progress(); }}) {
+                                           [this] { return mover_.progress(); },
+                                           [this] { return cluster_status(); }}) {
     monitor_.on_reported_sessions([this](const std::string& member, std::uint32_t count) {
       mover_.on_reported_sessions(member, count);
     });
     monitor_.set_session_emptier(&mover_);
+  }
+
+  // Cluster mode ([cluster]): the shared state and the election, on etcd.
+  Result<void, std::string> join_cluster() {
+    if (!config_->cluster.enabled) return {};
+    auto coordinator = Coordinator::create(
+        uv_default_loop(), *config_, version_, events_,
+        {[this](const std::string& text) { take_shared_overrides(text); },
+         [this] { publish(monitor_.state()); },
+         [this](std::optional<FencingToken> token, const std::map<IpAddress, std::string>& held) {
+           change_authority(std::move(token), held);
+         },
+         [this](const std::map<std::string, MoveRequestRecord>& requests) {
+           run_move_requests(requests);
+         }});
+    if (!coordinator) return fail(coordinator.error());
+    coordinator_ = std::move(coordinator).value();
+    monitor_.on_holders([this](const std::map<IpAddress, std::string>& held) {
+      if (coordinator_) coordinator_->publish_holders(held);
+    });
+    return {};
   }
 
   int run() {
@@ -167,6 +190,7 @@ class Daemon {
       return 1;
     }
     mover_.configure(*config);
+    if (coordinator_) coordinator_->start();
     for (Signal* s : {&sighup_, &sigterm_, &sigint_}) s->init(loop, *this, uv_signal_init);
     stats_timer_.init(loop, *this, uv_timer_init);
     uv_signal_start(
@@ -235,8 +259,18 @@ class Daemon {
     mover_.configure(*config_);
   }
 
-  // The running configuration in a new cluster state, to the packet threads.
-  void publish(std::shared_ptr<const ClusterState> cluster) {
+  // The running configuration in a new cluster state, to the packet threads. In cluster mode
+  // every instance steers on the state the leader shares (the leader too: as shared).
+  void publish(std::shared_ptr<const ClusterState> own) {
+    std::shared_ptr<const ClusterState> cluster = std::move(own);
+    if (coordinator_) {
+      coordinator_->publish_view(*cluster, config_->members);
+      if (coordinator_->acting()) coordinator_->publish_verdicts(*cluster, config_->members);
+      cluster = std::make_shared<const ClusterState>(
+          coordinator_->acting() || !coordinator_->verdicts()
+              ? shared_view(*cluster)
+              : followed(*coordinator_->verdicts(), config_->members, *cluster));
+    }
     if (auto published = publisher_.publish(config_, std::move(cluster)); !published)
       log(LogLevel::Error, "cfg", "not published, the packet threads keep the previous state",
           {{"error", published.error()}});
@@ -244,6 +278,7 @@ class Daemon {
 
   // An operator's write action from the API (on the main loop).
   ActionOutcome apply(const OperatorAction& a) {
+    if (coordinator_) return apply_shared(a);
     ActionDecision d = decide_action(a, config_->members, overrides_);
     if (!d.outcome.ok) return d.outcome;
     if (d.overrides) {
@@ -266,8 +301,86 @@ class Daemon {
     return d.outcome;
   }
 
+  // Cluster mode: an operator's action goes to etcd, and from there to every instance (this
+  // one included, at once); failover and moves follow on the leader.
+  ActionOutcome apply_shared(const OperatorAction& a) {
+    if (!coordinator_->reachable())
+      return {false, 503, "etcd is unreachable: the change would reach no other instance"};
+    ActionDecision d = decide_action(a, config_->members, overrides_);
+    if (!d.outcome.ok) return d.outcome;
+    if (d.fail_back && !coordinator_->acting())
+      return {false, 409,
+              "failback runs on the leader (" + coordinator_->status().leader + "); ask it"};
+    if (d.move_sessions) {
+      const auto m = std::find_if(config_->members.begin(), config_->members.end(),
+                                  [&](const MemberConfig& c) { return c.name == a.member; });
+      if (m == config_->members.end() || m->agent_key.empty() || !m->agent_commands)
+        return {false, 409,
+                "member " + a.member +
+                    " has no agent_commands (with agent_key): its sessions cannot be moved"};
+    }
+    if (d.overrides) {
+      const auto it = d.overrides->members().find(a.member);
+      const MemberOverride change = it == d.overrides->members().end() ? MemberOverride{} : it->second;
+      coordinator_->change_overrides([member = a.member, change](std::string_view current) {
+        auto shared = current.empty() ? OperatorOverrides::load("")
+                                      : OperatorOverrides::from_json(current, "etcd");
+        OperatorOverrides next = shared ? std::move(shared).value() : *OperatorOverrides::load("");
+        next.set(member, change);
+        return next.to_json();
+      });
+      overrides_ = std::move(*d.overrides);
+      take_effect();
+    }
+    if (d.fail_back) monitor_.fail_back(a.member);
+    if (d.stop_moving) coordinator_->end_move(a.member);
+    if (d.move_sessions) coordinator_->request_move(a.member, a.who);
+    events_.add(LogLevel::Info, "operator", "operator_action", a.member,
+                "operator: " + d.outcome.message,
+                {{"member", a.member}, {"action", d.what}, {"who", a.who}, {"why", a.why}});
+    return d.outcome;
+  }
+
+  // The overrides as etcd has them now (after any instance's action).
+  void take_shared_overrides(const std::string& text) {
+    auto shared =
+        text.empty() ? OperatorOverrides::load("") : OperatorOverrides::from_json(text, "etcd");
+    if (!shared) {
+      log(LogLevel::Error, "cluster", "shared overrides unreadable", {{"error", shared.error()}});
+      return;
+    }
+    if (*shared == overrides_) return;
+    overrides_ = std::move(shared).value();
+    take_effect();
+  }
+
+  // This instance starts acting (a token) or stops.
+  void change_authority(std::optional<FencingToken> token,
+                        const std::map<IpAddress, std::string>& held) {
+    if (token) {
+      monitor_.take_over(std::move(*token), held);
+    } else {
+      monitor_.stand_down();
+      for (const MoveProgress& p : mover_.progress())
+        if (!p.address) mover_.stop(p.member, "this instance no longer leads");
+    }
+    publish(monitor_.state());
+  }
+
+  // The leader empties every member a drain with move was asked for, and only those.
+  void run_move_requests(const std::map<std::string, MoveRequestRecord>& requests) {
+    for (const auto& [member, request] : requests)
+      if (auto started = mover_.start(member, request.who); !started)
+        log(LogLevel::Warn, "sessions", "cannot move sessions",
+            {{"member", member}, {"error", started.error()}});
+    for (const MoveProgress& p : mover_.progress())
+      if (!p.address && p.state != MoveState::Stopped && !requests.contains(p.member))
+        mover_.stop(p.member, "undrained");
+  }
+
   void stop() {
     log(LogLevel::Info, "ike", "stopping");
+    if (coordinator_) coordinator_->stop();
     operator_side_.stop();
     for (auto& w : workers_) w->stop();
     for (auto& w : dns_workers_) w->stop();
@@ -311,6 +424,12 @@ class Daemon {
     return t;
   }
 
+  // From any thread: coordinator_ is set before the HTTP thread starts and kept until the end.
+  std::optional<ClusterStatus> cluster_status() const {
+    if (!coordinator_) return std::nullopt;
+    return coordinator_->status();
+  }
+
   // One line per protocol with every non-zero counter summed over the loops.
   void log_stats() {
     const Totals t = totals();
@@ -331,6 +450,7 @@ class Daemon {
   EventLog events_;
   HealthMonitor monitor_;
   SessionMover mover_;
+  std::unique_ptr<Coordinator> coordinator_;  // cluster mode only
   OperatorSide operator_side_;
   std::vector<std::unique_ptr<IkeHandler>> ike_handlers_;  // one per loop
   std::vector<std::unique_ptr<DnsHandler>> dns_handlers_;  // one per DNS UDP socket
@@ -355,9 +475,13 @@ int run_daemon(DaemonOptions options) {
       log(LogLevel::Error, "cfg", "cannot read the state file", {{"error", overrides.error()}});
       return 1;
     }
-    return Daemon(std::move(options.config_path), std::move(options.version),
-                  std::move(options.config), std::move(overrides).value())
-        .run();
+    Daemon daemon(std::move(options.config_path), std::move(options.version),
+                  std::move(options.config), std::move(overrides).value());
+    if (auto joined = daemon.join_cluster(); !joined) {
+      log(LogLevel::Error, "cluster", "cannot start", {{"error", joined.error()}});
+      return 1;
+    }
+    return daemon.run();
   } catch (const std::exception& e) {
     log(LogLevel::Error, "ike", "cannot start", {{"error", e.what()}});
     return 1;

@@ -174,11 +174,14 @@ void OperatorSide::run_pending() {
   for (Pending& p : batch) p.outcome.set_value(parts_.apply(p.action));
 }
 
-bool OperatorSide::ready() const {
+std::string OperatorSide::not_ready() const {
+  if (const auto cluster = parts_.cluster())
+    if (std::string why = not_ready_reason(*cluster); !why.empty()) return why;
   const Published published = parts_.shared.current();
-  return std::none_of(
-      published.cluster->members.begin(), published.cluster->members.end(),
-      [](const MemberStatus& m) { return m.state == health::MemberState::Unknown; });
+  for (std::size_t i = 0; i < published.cluster->members.size(); ++i)
+    if (published.cluster->members[i].state == health::MemberState::Unknown)
+      return "member " + published.config->members[i].name + " has no verdict yet";
+  return {};
 }
 
 }  // namespace ikesteer::frontend

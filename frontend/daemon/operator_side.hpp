@@ -35,6 +35,7 @@ class OperatorSide final : public ControlPlane {
     std::function<std::vector<IkeCounters>()> ike_loops;        // any thread
     std::function<ActionOutcome(const OperatorAction&)> apply;  // called on the main loop
     std::function<std::vector<MoveProgress>()> moves;           // any thread
+    std::function<std::optional<ClusterStatus>()> cluster;      // any thread
   };
 
   OperatorSide(uv_loop_t* loop, Parts parts);
@@ -54,7 +55,8 @@ class OperatorSide final : public ControlPlane {
   SteeringExplanation explain(const IpAddress& client) const override;
   std::vector<MoveProgress> moves() const override { return parts_.moves(); }
   ActionOutcome act(const OperatorAction& action) override;
-  bool ready() const override;
+  std::string not_ready() const override;
+  std::optional<ClusterStatus> cluster() const override { return parts_.cluster(); }
   std::chrono::system_clock::time_point started() const override { return started_; }
 
  private:

@@ -210,6 +210,41 @@ std::chrono::system_clock::time_point to_wall_clock(TimePoint t) {
          std::chrono::duration_cast<std::chrono::system_clock::duration>(ago);
 }
 
+namespace {
+
+Json cluster_object(const ControlPlane& plane) {
+  const std::optional<ClusterStatus> c = plane.cluster();
+  if (!c) return {{"enabled", false}};
+  Json instances = Json::array();
+  for (const InstanceRecord& r : c->instances)
+    instances.push_back({{"instance", r.instance},
+                         {"leader", r.instance == c->leader},
+                         {"version", r.version},
+                         {"advertise", r.advertise},
+                         {"started", rfc3339(std::chrono::system_clock::time_point(
+                                         std::chrono::milliseconds(r.started_ms)))},
+                         {"view", r.view}});
+  Json j = {{"enabled", true},
+            {"instance", c->instance},
+            {"leader", c->leader},
+            {"acting", c->acting},
+            {"etcd", {{"reachable", c->etcd_reachable},
+                      {"synced", c->synced},
+                      {"revision", c->revision},
+                      {"writes", c->writes}}},
+            {"terms", c->terms},
+            {"instances", std::move(instances)}};
+  if (c->token)
+    j["token"] = {{"lease", c->token->lease}, {"revision", c->token->revision}};
+  if (!c->etcd_reachable) {
+    j["etcd"]["error"] = c->etcd_error;
+    j["etcd"]["unreachable_since"] = rfc3339(c->unreachable_since);
+  }
+  return j;
+}
+
+}  // namespace
+
 std::string status_json(const ControlPlane& plane, std::string_view version, bool writable) {
   const Published p = plane.current();
   const Totals t = plane.totals();
@@ -240,7 +275,9 @@ std::string status_json(const ControlPlane& plane, std::string_view version, boo
   j["version"] = version;
   j["started"] = rfc3339(started);
   j["uptime_seconds"] = std::max(0.0, std::chrono::duration<double>(up).count());
-  j["ready"] = plane.ready();
+  j["ready"] = plane.not_ready().empty();
+  if (std::string why = plane.not_ready(); !why.empty()) j["not_ready"] = std::move(why);
+  j["cluster"] = cluster_object(plane);
   j["writable"] = writable;
   j["dns"] = p.config && p.config->dns.enabled;
   j["members"] = std::move(counts);
@@ -274,6 +311,8 @@ std::optional<std::string> member_json(const ControlPlane& plane, std::string_vi
   return dump(member_object(*p.config, i, status_of(p, i), h, plane.moves(),
                             redirects_of(t, *p.config, i)));
 }
+
+std::string cluster_json(const ControlPlane& plane) { return dump(cluster_object(plane)); }
 
 std::string moves_json(const ControlPlane& plane) {
   Json list = Json::array();

@@ -28,6 +28,11 @@ std::optional<std::string> member_json(const ControlPlane& plane, std::string_vi
 // member name.
 std::string moves_json(const ControlPlane& plane);
 
+// GET /api/v1/cluster: cluster mode as this instance sees it ({"enabled": false} without a
+// [cluster] table): this instance, the leader, whether it acts and with which token, etcd's
+// state, and every instance with its own view of the members.
+std::string cluster_json(const ControlPlane& plane);
+
 // GET /api/v1/events?after=N: {"events": [...], "last": <id of the newest event, or N>}.
 std::string events_json(const ControlPlane& plane, std::uint64_t after);
 

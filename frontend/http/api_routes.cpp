@@ -132,7 +132,8 @@ void install_api(HttpServer& server, ControlPlane& plane, const ApiOptions& opti
 
   server.route("GET", "/healthz", [](const HttpRequest&) { return text(200, "ok\n"); });
   server.route("GET", "/readyz", [p](const HttpRequest&) {
-    return p->ready() ? text(200, "ready\n") : text(503, "not ready\n");
+    const std::string why = p->not_ready();
+    return why.empty() ? text(200, "ready\n") : text(503, "not ready: " + why + "\n");
   });
   server.route("GET", "/metrics", [p, version](const HttpRequest&) {
     HttpResponse r = text(200, metrics_text(*p, version));
@@ -151,6 +152,8 @@ void install_api(HttpServer& server, ControlPlane& plane, const ApiOptions& opti
                       [p, token](const HttpRequest& r) { return act(*p, token, r); });
   server.route("GET", "/api/v1/events", [p](const HttpRequest& r) { return events(*p, r); });
   server.route("GET", "/api/v1/moves", [p](const HttpRequest&) { return json(moves_json(*p)); });
+  server.route("GET", "/api/v1/cluster",
+               [p](const HttpRequest&) { return json(cluster_json(*p)); });
   server.route("GET", "/api/v1/addresses",
                [p](const HttpRequest&) { return json(addresses_json(*p)); });
   server.route("GET", "/api/v1/decisions",

@@ -2,11 +2,12 @@
 // front end's own liveness and readiness.
 //
 //   GET  /healthz                         200 "ok": the process answers
-//   GET  /readyz                          200 when ControlPlane::ready(), else 503
+//   GET  /readyz                          200 when ready, else 503 with the reason
 //   GET  /metrics                         Prometheus text format 0.0.4
 //   GET  /api/v1/status                   version, uptime, readiness, members by state, totals
 //   GET  /api/v1/members                  every member: state, reason, checks, addresses, ...
 //   GET  /api/v1/members/<name>           one member (404 if there is none by that name)
+//   GET  /api/v1/cluster                  cluster mode: instances, leader, etcd (see api_json.hpp)
 //   GET  /api/v1/events?after=N           events with an id above N (default 0), oldest first
 //   GET  /api/v1/addresses                every service address and who answers on it
 //   GET  /api/v1/decisions                recent redirects and why, newest first

@@ -177,7 +177,19 @@ json state_json(const ControlPlane& control, const Totals& totals, std::size_t m
                          {"gateway", d.gateway},
                          {"reason", std::string(health::to_string(d.reason))}});
   }
-  return {{"ready", control.ready()},
+  json cluster = nullptr;
+  if (const std::optional<ClusterStatus> c = control.cluster()) {
+    json instances = json::array();
+    for (const InstanceRecord& r : c->instances) instances.push_back(r.instance);
+    cluster = {{"instance", c->instance},
+               {"leader", c->leader},
+               {"acting", c->acting},
+               {"etcd", c->etcd_reachable},
+               {"instances", std::move(instances)}};
+  }
+  return {{"ready", control.not_ready().empty()},
+          {"not_ready", control.not_ready()},
+          {"cluster", std::move(cluster)},
           {"started", wall_ms(control.started())},
           {"members", std::move(members)},
           {"decisions", std::move(decisions)}};

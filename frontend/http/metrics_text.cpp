@@ -170,7 +170,24 @@ std::string metrics_text(const ControlPlane& plane, std::string_view version) {
   w.sample({}, unix_seconds(plane.started()));
   w.family("ikesteer_ready", "gauge",
            "1 when listening with a first verdict for every member, else 0.");
-  w.sample({}, std::uint64_t{plane.ready() ? 1u : 0u});
+  w.sample({}, std::uint64_t{plane.not_ready().empty() ? 1u : 0u});
+
+  if (const std::optional<ClusterStatus> c = plane.cluster()) {
+    w.family("ikesteer_cluster_acting", "gauge",
+             "1 while this instance leads the cluster and acts (failover, moves), else 0.");
+    w.sample({{"instance", c->instance}}, std::uint64_t{c->acting ? 1u : 0u});
+    w.family("ikesteer_cluster_etcd_reachable", "gauge",
+             "1 while etcd answers this instance, else 0 (it then answers from the last shared "
+             "state and does not act).");
+    w.sample({}, std::uint64_t{c->etcd_reachable ? 1u : 0u});
+    w.family("ikesteer_cluster_etcd_writes_total", "counter",
+             "Writes this instance made to etcd (none while nothing changes).");
+    w.sample({}, c->writes);
+    w.family("ikesteer_cluster_terms_total", "counter", "Times this instance became the leader.");
+    w.sample({}, c->terms);
+    w.family("ikesteer_cluster_instances", "gauge", "Instances with a live record in etcd.");
+    w.sample({}, static_cast<std::uint64_t>(c->instances.size()));
+  }
 
   // IKE front end.
   counter_families(w, kIkeCounters, t.ike);

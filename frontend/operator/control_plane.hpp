@@ -15,6 +15,7 @@
 #include "frontend/cluster/health_report.hpp"
 #include "frontend/cluster/session_move.hpp"
 #include "frontend/cluster/shared_state.hpp"
+#include "frontend/coordination/cluster_status.hpp"
 #include "frontend/log/event_log.hpp"
 #include "frontend/operator/counter_summary.hpp"
 #include "health/failover_planner.hpp"
@@ -87,7 +88,11 @@ class ControlPlane {
   virtual SteeringExplanation explain(const IpAddress& client) const = 0;
   virtual std::vector<MoveProgress> moves() const = 0;  // every move job, by member name
   virtual ActionOutcome act(const OperatorAction& action) = 0;
-  virtual bool ready() const = 0;  // listening, and a first verdict for every member
+  // Why this instance is not ready, "" when it is: listening, a first verdict for every member,
+  // and in cluster mode etcd reachable and the shared state read.
+  virtual std::string not_ready() const = 0;
+  // Cluster mode: the instances, the leader, etcd; nullopt without a [cluster] table.
+  virtual std::optional<ClusterStatus> cluster() const { return std::nullopt; }
   virtual std::chrono::system_clock::time_point started() const = 0;
 };
 

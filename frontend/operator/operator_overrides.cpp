@@ -18,24 +18,39 @@ std::optional<OperatorState> state_from(std::string_view s) {
 
 Result<OperatorOverrides, std::string> OperatorOverrides::load(std::string path) {
   OperatorOverrides o;
+  if (!path.empty()) {
+    std::ifstream in(path);
+    if (in) {  // else nothing saved yet
+      std::ostringstream text;
+      text << in.rdbuf();
+      auto read = from_json(text.str(), path);
+      if (!read) return read;
+      o = std::move(read).value();
+    }
+  }
   o.path_ = std::move(path);
-  if (o.path_.empty()) return o;
-  std::ifstream in(o.path_);
-  if (!in) return o;  // nothing saved yet
-  const nlohmann::json doc = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return o;
+}
+
+Result<OperatorOverrides, std::string> OperatorOverrides::from_json(std::string_view text,
+                                                                    std::string_view source) {
+  const std::string where(source);
+  const nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("members") ||
       !doc["members"].is_object())
-    return fail(o.path_ + ": not an ikesteer state file (expected {\"members\": {...}})");
+    return fail(where + ": not an ikesteer state file (expected {\"members\": {...}})");
+  OperatorOverrides o;
   for (const auto& [name, entry] : doc["members"].items()) {
+    if (!entry.is_object()) return fail(where + ": member " + name + ": not an object");
     MemberOverride m;
     if (entry.contains("state")) {
-      const auto* text = entry["state"].get_ptr<const std::string*>();
-      m.state = text ? state_from(*text) : std::nullopt;
-      if (!m.state) return fail(o.path_ + ": member " + name + ": bad state");
+      const auto* state = entry["state"].get_ptr<const std::string*>();
+      m.state = state ? state_from(*state) : std::nullopt;
+      if (!m.state) return fail(where + ": member " + name + ": bad state");
     }
     if (entry.contains("weight")) {
       if (!entry["weight"].is_number() || !(entry["weight"].get<double>() > 0))
-        return fail(o.path_ + ": member " + name + ": bad weight");
+        return fail(where + ": member " + name + ": bad weight");
       m.weight = entry["weight"].get<double>();
     }
     o.members_[name] = m;
@@ -43,8 +58,7 @@ Result<OperatorOverrides, std::string> OperatorOverrides::load(std::string path)
   return o;
 }
 
-Result<void, std::string> OperatorOverrides::save() const {
-  if (path_.empty()) return {};
+std::string OperatorOverrides::to_json() const {
   nlohmann::json members = nlohmann::json::object();
   for (const auto& [name, m] : members_) {
     nlohmann::json entry = nlohmann::json::object();
@@ -52,14 +66,27 @@ Result<void, std::string> OperatorOverrides::save() const {
     if (m.weight) entry["weight"] = *m.weight;
     members[name] = entry;
   }
+  return nlohmann::json{{"members", members}}.dump(
+      2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<void, std::string> OperatorOverrides::save() const {
+  if (path_.empty()) return {};
   const std::string temporary = path_ + ".tmp";
   {
     std::ofstream out(temporary, std::ios::trunc);
-    out << nlohmann::json{{"members", members}}.dump(2) << '\n';
+    out << to_json() << '\n';
     if (!out.flush()) return fail(temporary + ": cannot write");
   }
   if (std::rename(temporary.c_str(), path_.c_str()) != 0) return fail(path_ + ": cannot replace");
   return {};
+}
+
+void OperatorOverrides::set(const std::string& member, const MemberOverride& override) {
+  if (override == MemberOverride{})
+    members_.erase(member);
+  else
+    members_[member] = override;
 }
 
 void OperatorOverrides::set_state(const std::string& member, OperatorState state) {

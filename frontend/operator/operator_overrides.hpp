@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 #include "frontend/config/config.hpp"
@@ -27,6 +28,14 @@ class OperatorOverrides {
 
   // Writes the file atomically (a temporary file renamed over it).
   Result<void, std::string> save() const;
+  // The file's text, which cluster mode keeps in etcd instead ({"members": {...}}); an error
+  // says what is wrong, after `source`.
+  std::string to_json() const;
+  static Result<OperatorOverrides, std::string> from_json(std::string_view text,
+                                                          std::string_view source);
+  // This member's override from now on; an empty one removes it.
+  void set(const std::string& member, const MemberOverride& override);
+  bool operator==(const OperatorOverrides& other) const { return members_ == other.members_; }
 
   void set_state(const std::string& member, OperatorState state);
   void set_weight(const std::string& member, double weight);

@@ -188,7 +188,7 @@ class FakePlane final : public ControlPlane {
       return {false, 409, "m1's addresses are at home"};
     return {true, 200, "done"};
   }
-  bool ready() const override { return ready_.load(); }
+  std::string not_ready() const override { return ready_.load() ? "" : "member m1 has no verdict yet"; }
   std::chrono::system_clock::time_point started() const override {
     return std::chrono::system_clock::now() - 125s;
   }
@@ -284,13 +284,14 @@ bool is_rfc3339(const json& j) {
 
 // --------------------------------------------------------------------------- reads
 
-TEST_CASE("healthz answers; readyz follows ready()") {
+TEST_CASE("healthz answers; readyz follows not_ready() and says why") {
   ApiServer s;
   auto r = s.get("/healthz");
   CHECK(r.status == 200);
   CHECK(r.body == "ok\n");
   r = s.get("/readyz");
   CHECK(r.status == 503);
+  CHECK(r.body == "not ready: member m1 has no verdict yet\n");
   s.plane.set_ready(true);
   r = s.get("/readyz");
   CHECK(r.status == 200);

@@ -290,6 +290,54 @@ read_timeout = 2.5
             .at(0) == "t.toml:1:1: http.tls_key: tls_certificate and tls_key go together");
 }
 
+TEST_CASE("[cluster]: values, defaults, and what cannot work is refused with file, line and key") {
+  auto c = parse_config(R"([cluster]
+instance = "fe1"
+endpoints = ["http://192.0.2.21:2379", "https://[2001:db8::22]:2379"]
+tls_ca = "/dev/null"
+lease_ttl = 3
+advertise = "http://192.0.2.11:8080"
+)" + std::string(kMember),
+                        "t.toml");
+  REQUIRE(c.has_value());
+  CHECK(c->cluster.enabled);
+  CHECK(c->cluster.instance == "fe1");
+  REQUIRE(c->cluster.endpoints.size() == 2);
+  CHECK_FALSE(c->cluster.endpoints[0].tls);
+  CHECK(c->cluster.endpoints[0].port == 2379);
+  CHECK(c->cluster.endpoints[1].tls);
+  CHECK(c->cluster.endpoints[1].address == *IpAddress::parse("2001:db8::22"));
+  CHECK(c->cluster.prefix == "/ikesteer/");
+  CHECK(c->cluster.lease_ttl == std::chrono::seconds(3));
+  CHECK_FALSE(parse_config(std::string(kMember), "t.toml")->cluster.enabled);
+
+  CHECK(errors_of("[cluster]\ninstance = \"fe1\"\n" + std::string(kMember)) ==
+        std::vector<std::string>{"t.toml:1:1: cluster.endpoints: is required"});
+  CHECK(errors_of("[cluster]\ninstance = \"a/b\"\nendpoints = [\"http://192.0.2.21:2379\"]\n" +
+                  std::string(kMember))
+            .at(0) == "t.toml:2:12: cluster.instance: must be 1 to 63 letters, digits, '-', '_' or '.'");
+  CHECK(errors_of("[cluster]\ninstance = \"fe1\"\nendpoints = [\"192.0.2.21:2379\"]\n" +
+                  std::string(kMember))
+            .at(0) == "t.toml:3:13: cluster.endpoints: not an \"http://address:port\" or "
+                      "\"https://address:port\": 192.0.2.21:2379");
+  CHECK(errors_of("[cluster]\ninstance = \"fe1\"\nendpoints = [\"https://192.0.2.21:2379\"]\n" +
+                  std::string(kMember))
+            .at(0) == "t.toml:1:1: cluster.tls_ca: https endpoints need the CA that signed their "
+                      "certificates");
+  CHECK(errors_of("[cluster]\ninstance = \"fe1\"\nendpoints = [\"http://192.0.2.21:2379\"]\n"
+                  "tls_certificate = \"/nonexistent/cert.pem\"\ntls_key = \"/dev/null\"\n" +
+                  std::string(kMember))
+            .at(0) == "t.toml:1:1: cluster.tls_certificate: cannot read /nonexistent/cert.pem");
+  CHECK(errors_of("[cluster]\ninstance = \"fe1\"\nendpoints = [\"http://192.0.2.21:2379\"]\n"
+                  "lease_ttl = 1\n" + std::string(kMember))
+            .at(0) == "t.toml:4:13: cluster.lease_ttl: must be 2 to 60 seconds");
+  CHECK(errors_of("[health]\nstate_file = \"/var/lib/ikesteer/state.json\"\n[cluster]\n"
+                  "instance = \"fe1\"\nendpoints = [\"http://192.0.2.21:2379\"]\n" +
+                  std::string(kMember))
+            .at(0) == "t.toml:1:1: health.state_file: operator changes are kept in etcd when "
+                      "[cluster] is set; remove state_file");
+}
+
 TEST_CASE("[sessions] and a member's agent_commands: values, defaults and errors") {
   auto c = parse_config(R"([sessions]
 new_ike_sas_per_second = 7.5

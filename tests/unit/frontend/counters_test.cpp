@@ -39,7 +39,7 @@ class CountersPlane final : public ControlPlane {
   SteeringExplanation explain(const IpAddress&) const override { return {}; }
   std::vector<MoveProgress> moves() const override { return {}; }
   ActionOutcome act(const OperatorAction&) override { return {}; }
-  bool ready() const override { return true; }
+  std::string not_ready() const override { return {}; }
   std::chrono::system_clock::time_point started() const override { return {}; }
 
  private:

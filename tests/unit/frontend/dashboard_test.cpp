@@ -117,7 +117,7 @@ class FakePlane final : public ControlPlane {
     return e;
   }
   ActionOutcome act(const OperatorAction&) override { return {false, 501, "not here"}; }
-  bool ready() const override { return true; }
+  std::string not_ready() const override { return {}; }
   std::chrono::system_clock::time_point started() const override { return started_; }
 
  private:

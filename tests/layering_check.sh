@@ -14,8 +14,8 @@
 #   health/agent_report.hpp and health/agent_command.hpp, and no other health/ header.
 #   Nothing in agent/ includes frontend/ (the agent runs on members).
 # - the folders of frontend/ are layered, each including only the folders before it:
-#     os, log  <  config  <  actions  <  probes  <  cluster  <  packet  <  operator  <  http
-#     <  daemon
+#     os, log  <  etcd  <  config  <  actions  <  probes  <  cluster  <  packet  <  operator
+#     <  http  <  daemon
 #   so no folder includes one that includes it.
 set -euo pipefail
 cd "${1:-$(dirname "$0")/..}"
@@ -77,7 +77,7 @@ for dir in agent/*/; do
     complain "$dir is not in agent/'s layers"
 done
 
-layers=(os log config actions probes cluster packet operator http daemon)
+layers=(os log etcd config actions probes cluster packet operator http daemon)
 rank_of() {
   local i
   for i in "${!layers[@]}"; do [[ ${layers[$i]} == "$1" ]] && echo "$i" && return; done

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "frontend/etcd/etcd_client.hpp"
+#include "frontend/etcd/http_channel.hpp"
 
 namespace ikesteer::frontend::etcd {
 namespace {
@@ -328,6 +329,34 @@ TEST_CASE("cancel() ends a watch at once, and the next one until reset_cancel()"
   REQUIRE_FALSE(own);
   CHECK(own.error().kind == Error::Kind::Cancelled);
   CHECK(messages == 1);
+}
+
+// The Client has no compaction; the channel under it posts one.
+void compact(std::int64_t revision) {
+  boost::asio::io_context io;
+  auto tls = make_tls_context(options_for({}));
+  REQUIRE(tls);
+  HttpChannel channel(io, tls->get(), nullptr);
+  REQUIRE(channel.connect(endpoint(setup().port), in_2s()));
+  REQUIRE(channel.post("/v3/kv/compaction", R"({"revision":")" + std::to_string(revision) + "\"}",
+                       in_2s()));
+  const auto answer = channel.receive(in_2s());
+  REQUIRE(answer);
+  CHECK_MESSAGE(answer->status == 200, answer->body);
+}
+
+TEST_CASE("a watch from a compacted revision: the server cancels it, and watch() returns") {
+  Client c = etcd_client();
+  const std::int64_t old = ok(c.put(key("compacted"), "1", 0, in_2s())).revision;
+  const std::int64_t now = ok(c.put(key("compacted"), "2", 0, in_2s())).revision;
+  compact(now);
+  std::vector<WatchMessage> messages;
+  ok(c.watch(just(key("compacted")), old, in_2s(),
+             [&](const WatchMessage& m) { messages.push_back(m); }));
+  REQUIRE_FALSE(messages.empty());
+  CHECK(messages.back().canceled);
+  CHECK(messages.back().compact_revision == now);
+  CHECK(messages.back().events.empty());
 }
 
 TEST_CASE("failover: a dead first endpoint, then etcd; the next call starts at etcd") {

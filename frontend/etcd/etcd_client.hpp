@@ -27,7 +27,7 @@ struct ClientEndpoint {
 
 struct ClientOptions {
   std::vector<ClientEndpoint> endpoints;
-  std::string tls_ca;           // PEM file: the CA that signed the servers' certificates
+  std::string tls_ca;  // PEM file: the CA that signed the servers' certificates ("" = the system's)
   std::string tls_certificate;  // PEM files: this client's certificate and key ("" = none)
   std::string tls_key;
   Duration connect_timeout = std::chrono::seconds(1);  // per endpoint tried
@@ -35,10 +35,13 @@ struct ClientOptions {
 
 struct Error {
   enum class Kind : std::uint8_t {
-    Unreachable,  // no endpoint answered (refused, timed out, TLS failed)
-    Refused,      // an answer with an HTTP error status or an etcd error object
-    Malformed,    // an answer that does not parse
-    Cancelled,    // watch(): cancel() was called
+    // No endpoint answered (refused, timed out, TLS failed). A put, erase, txn, grant or
+    // revoke is never sent to a second endpoint once one took it, so when this names a failure
+    // after connecting, that call may or may not have been applied.
+    Unreachable,
+    Refused,    // an answer with an HTTP error status or an etcd error object
+    Malformed,  // an answer that does not parse
+    Cancelled,  // watch(): cancel() was called
   };
   Kind kind;
   std::string message;  // "192.0.2.21:2379: connect: Connection refused; 192.0.2.22:2379: ..."
@@ -46,7 +49,8 @@ struct Error {
 
 class Client {
  public:
-  // Fails when a TLS file cannot be read or the endpoint list is empty.
+  // Fails when the endpoint list is empty or, when an endpoint uses TLS, a TLS file cannot be
+  // read.
   static Result<Client, std::string> create(ClientOptions options);
   Client(Client&&) noexcept;
   Client& operator=(Client&&) noexcept;
@@ -56,9 +60,8 @@ class Client {
   Result<Header, Error> put(std::string_view key, std::string_view value, std::int64_t lease,
                             TimePoint deadline);
   Result<Header, Error> erase(const KeyRange& range, TimePoint deadline);
-  Result<TxnResult, Error> txn(const std::vector<Compare>& compares,
-                               const std::vector<Op>& success, const std::vector<Op>& failure,
-                               TimePoint deadline);
+  Result<TxnResult, Error> txn(const std::vector<Compare>& compares, const std::vector<Op>& success,
+                               const std::vector<Op>& failure, TimePoint deadline);
   Result<LeaseGrant, Error> grant(std::int64_t ttl_seconds, TimePoint deadline);
   // The TTL left; 0: the lease is gone.
   Result<std::int64_t, Error> keep_alive(std::int64_t lease, TimePoint deadline);

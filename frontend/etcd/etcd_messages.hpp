@@ -61,8 +61,8 @@ struct Compare {
 struct Op {
   enum class Kind : std::uint8_t { Range, Put, Delete };
   Kind kind;
-  KeyRange range;      // Put: range.key only
-  std::string value;   // Put
+  KeyRange range;          // Put: range.key only
+  std::string value;       // Put
   std::int64_t lease = 0;  // Put
 };
 
@@ -116,6 +116,9 @@ std::string watch_request(const KeyRange& range, std::int64_t start_revision);
 
 // Answers; an error names what is wrong. An answer of the form {"error": ..., "code": n} is
 // an error "etcd: <message> (code n)".
+// That message when `body` is etcd's error object (of a call or of a stream); nullopt when it
+// is anything else (an answer, or not JSON).
+std::optional<std::string> parse_error(std::string_view body);
 Result<RangeResult, std::string> parse_range(std::string_view body);
 Result<Header, std::string> parse_header_only(std::string_view body);  // put, deleterange
 Result<TxnResult, std::string> parse_txn(std::string_view body);

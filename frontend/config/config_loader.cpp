@@ -375,8 +375,9 @@ std::vector<Field> cluster_table_fields(Config::Cluster& c) {
 void check_cluster(const toml::table& root, Config& config, Errors& errors) {
   const Config::Cluster& c = config.cluster;
   const toml::source_region at = root["cluster"].node()->source();
-  if (c.instance.empty()) errors.add(at, "cluster.instance", "is required");
-  if (c.endpoints.empty()) errors.add(at, "cluster.endpoints", "is required");
+  const toml::node_view table = root["cluster"];
+  for (const char* key : {"instance", "endpoints"})  // refused values are reported already
+    if (!table[key]) errors.add(at, std::string("cluster.") + key, "is required");
   if (!c.prefix.starts_with("/") || !c.prefix.ends_with("/"))
     errors.add(at, "cluster.prefix", "must begin and end with '/'");
   const bool tls = std::any_of(c.endpoints.begin(), c.endpoints.end(),

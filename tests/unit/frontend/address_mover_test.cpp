@@ -28,7 +28,7 @@ MoverOptions hook_options(const std::string& script, Duration timeout = 5s) {
 }
 
 MoveRequest on_member(bool claim, const char* address, unsigned prefix, std::string member) {
-  return {claim, *IpAddress::parse(address), prefix, false, std::move(member)};
+  return {claim, *IpAddress::parse(address), prefix, false, std::move(member), {}};
 }
 
 MoveOutcome move_once(MoverOptions options, MoveRequest request) {
@@ -60,6 +60,27 @@ TEST_CASE("a member-side claim or release runs the hook with the documented envi
   const MoveOutcome release = move_once(no_interface, on_member(false, "2001:db8::11", 64, "m2"));
   CHECK(release.ok);
   CHECK(release.detail == "exit 0: release 2001:db8::11 64 m2 []");
+}
+
+TEST_CASE("in cluster mode the hook gets the claim's fencing token; a stale one is refused") {
+  MoveRequest claim = on_member(true, "198.51.100.11", 32, "m2");
+  claim.fencing = FencingToken{"fe2", 7587869219561829125, 57};
+  const MoveOutcome o = move_once(
+      hook_options(R"(printf '%s %s %s' "$IKESTEER_INSTANCE" "$IKESTEER_FENCING_LEASE" )"
+                   R"("$IKESTEER_FENCING_REVISION")"),
+      claim);
+  CHECK(o.ok);
+  CHECK(o.detail == "exit 0: fe2 7587869219561829125 57");
+
+  // A builtin claim whose token the coordinator no longer holds is refused before any change.
+  MoverOptions builtin;
+  builtin.interface = "eth9";
+  builtin.current_token = [](const FencingToken& t) { return t.revision >= 60; };
+  MoveRequest adopt{true, *IpAddress::parse("198.51.100.11"), 32, true, "",
+                    FencingToken{"fe1", 1, 42}};
+  const MoveOutcome refused = move_once(builtin, adopt);
+  CHECK_FALSE(refused.ok);
+  CHECK(refused.detail == "refused: the fencing token of revision 42 is no longer current");
 }
 
 TEST_CASE("values reach the hook verbatim, never interpreted") {
@@ -108,7 +129,7 @@ TEST_CASE("without a hook, a member-side action fails on a later loop turn") {
 }
 
 TEST_CASE("a front-end action without a failover interface fails on a later loop turn") {
-  MoveRequest adopt{true, *IpAddress::parse("198.51.100.11"), 24, true, ""};
+  MoveRequest adopt{true, *IpAddress::parse("198.51.100.11"), 24, true, "", {}};
   const MoveOutcome o = move_once(MoverOptions{}, adopt);
   CHECK(!o.ok);
   CHECK(o.detail == "no failover interface configured");

@@ -330,7 +330,7 @@ advertise = "http://192.0.2.11:8080"
             .at(0) == "t.toml:1:1: cluster.tls_certificate: cannot read /nonexistent/cert.pem");
   CHECK(errors_of("[cluster]\ninstance = \"fe1\"\nendpoints = [\"http://192.0.2.21:2379\"]\n"
                   "lease_ttl = 1\n" + std::string(kMember))
-            .at(0) == "t.toml:4:13: cluster.lease_ttl: must be 2 to 60 seconds");
+            .at(0) == "t.toml:4:13: cluster.lease_ttl: must be 2..60 seconds (got 1)");
   CHECK(errors_of("[health]\nstate_file = \"/var/lib/ikesteer/state.json\"\n[cluster]\n"
                   "instance = \"fe1\"\nendpoints = [\"http://192.0.2.21:2379\"]\n" +
                   std::string(kMember))

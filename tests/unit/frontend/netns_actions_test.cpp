@@ -322,7 +322,7 @@ TEST_CASE("the builtin mover adopts an address, announces it, and releases it") 
 
     std::optional<MoveOutcome> claimed;
     std::size_t announced_by_then = 0;
-    mover.run({true, address, prefix, true, ""}, [&](MoveOutcome o) {
+    mover.run({true, address, prefix, true, "", {}}, [&](MoveOutcome o) {
       claimed = o;
       // Reported once the address is there and the first announcement is out, not later.
       CHECK(has(addresses_of("v0"), where));
@@ -341,7 +341,7 @@ TEST_CASE("the builtin mover adopts an address, announces it, and releases it") 
 
     std::vector<MoveOutcome> released;
     for (int i = 0; i < 2; ++i)  // the second finds nothing to remove: fine
-      mover.run({false, address, prefix, true, ""},
+      mover.run({false, address, prefix, true, "", {}},
                 [&](MoveOutcome o) { released.push_back(std::move(o)); });
     l.drain();
     REQUIRE(released.size() == 2);
@@ -367,7 +367,7 @@ TEST_CASE("the builtin mover: no announcements when none are configured; failure
   quiet.announce_count = 0;
   AddressMover mover(l.get(), quiet);
   std::vector<MoveOutcome> outcomes;
-  mover.run({true, ip("192.0.2.10"), 24, true, ""},
+  mover.run({true, ip("192.0.2.10"), 24, true, "", {}},
             [&](MoveOutcome o) { outcomes.push_back(std::move(o)); });
   l.drain();
   REQUIRE(outcomes.size() == 1);
@@ -377,7 +377,7 @@ TEST_CASE("the builtin mover: no announcements when none are configured; failure
   MoverOptions elsewhere;
   elsewhere.interface = "nosuch0";
   AddressMover broken(l.get(), elsewhere);
-  broken.run({true, ip("192.0.2.11"), 24, true, ""},
+  broken.run({true, ip("192.0.2.11"), 24, true, "", {}},
              [&](MoveOutcome o) { outcomes.push_back(std::move(o)); });
   l.drain();
   REQUIRE(outcomes.size() == 2);

@@ -141,6 +141,23 @@ void FailoverExecutor::take_over(FencingToken token,
   changed_();
 }
 
+void FailoverExecutor::follow(const std::map<IpAddress, std::string>& holders) {
+  if (acting_ || !config_) return;
+  health::PlannerOptions options;
+  std::vector<health::Holder> owners;
+  for (const health::FailoverAddress& a : planned_addresses(options)) {
+    health::Holder owner = a.home;
+    if (const auto it = holders.find(a.address); it != holders.end()) {
+      owner = it->second.starts_with("frontend") ? health::kFrontend : health::kNobody;
+      for (std::size_t j = 0; j < config_->members.size(); ++j)
+        if (config_->members[j].name == it->second) owner = j;
+    }
+    owners.push_back(owner);
+  }
+  build(std::move(owners));
+  changed_();
+}
+
 std::map<IpAddress, std::string> FailoverExecutor::holder_names() const {
   std::map<IpAddress, std::string> out;
   if (!planner_) return out;

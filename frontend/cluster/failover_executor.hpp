@@ -42,6 +42,8 @@ class FailoverExecutor {
   // Without a [cluster] table, the executor always acts and neither is called.
   void stand_down();
   void take_over(FencingToken token, const std::map<IpAddress, std::string>& holders);
+  // Not acting: who holds what as the leader recorded it, for operators (report(), holders()).
+  void follow(const std::map<IpAddress, std::string>& holders);
   bool acting() const { return acting_; }
   // The holders as take_over() reads them.
   std::map<IpAddress, std::string> holder_names() const;

@@ -62,6 +62,7 @@ class HealthMonitor {
   void take_over(FencingToken token, const std::map<IpAddress, std::string>& holders) {
     failover_->take_over(std::move(token), holders);
   }
+  void follow(const std::map<IpAddress, std::string>& holders) { failover_->follow(holders); }
   // Called with every address's holder after each change of one (on the main loop).
   void on_holders(std::function<void(std::map<IpAddress, std::string>)> call) {
     on_holders_ = std::move(call);

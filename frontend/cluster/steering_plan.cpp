@@ -13,7 +13,11 @@ Result<health::Selector, std::string> make_selector(const Config& config,
     const MemberStatus& status = cluster.members[i];
     // Capacity is per process; each loop's selector bounds its own share (rounded up, so a
     // small capacity is never rounded down to "unlimited"). The agent's word beats config.
-    const std::uint32_t total = status.capacity.value_or(m.capacity);
+    // Cluster mode: a client's member depends on shared state only (health, weights, operator
+    // state, reported load), never on what this instance alone counted, so that every instance
+    // sends it to the same member. Per-second capacity and the bounded-load window count
+    // locally, so neither applies there (README, "Cluster mode").
+    const std::uint32_t total = config.cluster.enabled ? 0 : status.capacity.value_or(m.capacity);
     const std::uint32_t capacity =
         total == 0 ? 0 : std::max<std::uint32_t>(1, (total + loops - 1) / loops);
     members.push_back({m.name, m.weight, capacity, steerable(status), status.load});
@@ -21,7 +25,8 @@ Result<health::Selector, std::string> make_selector(const Config& config,
   health::SelectorOptions options;
   options.load_factor = config.steering.load_factor;
   options.window = std::chrono::seconds(config.steering.load_window);
-  options.load_floor = (config.steering.load_floor + loops - 1) / loops;
+  options.load_floor = config.cluster.enabled ? UINT32_MAX
+                                              : (config.steering.load_floor + loops - 1) / loops;
   options.load_margin = config.steering.load_margin;
   auto selector = health::Selector::create(std::move(members), options);
   if (!selector) return fail("steering: " + std::string(to_string(selector.error())));

@@ -208,6 +208,8 @@ void Coordinator::stop_acting(const std::string& why) {
   events_.add(LogLevel::Warn, "cluster", "leader", instance_,
               "this instance stops acting: " + why, {{"instance", instance_}, {"why", why}});
   hooks_.authority(std::nullopt, {});
+  seen_owners_ = value_of(snapshot_, keys_.owners());  // followers show the recorded holders
+  hooks_.holders(recorded_holders());
 }
 
 std::map<IpAddress, std::string> Coordinator::recorded_holders() const {
@@ -258,6 +260,10 @@ void Coordinator::on_snapshot(const MirrorSnapshot& s) {
       verdicts_ = std::move(verdicts).value();
       if (!acting_) hooks_.verdicts();
     }
+  }
+  if (const std::string owners = value_of(s, keys_.owners()); !acting_ && owners != seen_owners_) {
+    seen_owners_ = owners;
+    hooks_.holders(recorded_holders());
   }
   auto moves = move_requests();
   if (moves != moves_) {

@@ -43,6 +43,8 @@ class Coordinator {
     // Acting begins (a token and the recorded holders) or ends (nullopt).
     std::function<void(std::optional<FencingToken>, const std::map<IpAddress, std::string>&)>
         authority;
+    // While not acting: the address holders the leader recorded; on every change.
+    std::function<void(const std::map<IpAddress, std::string>&)> holders;
     // While acting: the drains with move asked for, by member; on every change.
     std::function<void(const std::map<std::string, MoveRequestRecord>&)> moves;
   };
@@ -117,6 +119,7 @@ class Coordinator {
   std::optional<std::string> overrides_text_;
   std::map<std::string, MoveRequestRecord> moves_;
   std::string written_verdicts_, written_holders_, written_view_;
+  std::string seen_owners_;  // the owners record as last handed to a follower
 
   mutable std::mutex status_mutex_;
   ClusterStatus status_;

@@ -113,6 +113,7 @@ class Daemon {
          [this](std::optional<FencingToken> token, const std::map<IpAddress, std::string>& held) {
            change_authority(std::move(token), held);
          },
+         [this](const std::map<IpAddress, std::string>& held) { monitor_.follow(held); },
          [this](const std::map<std::string, MoveRequestRecord>& requests) {
            run_move_requests(requests);
          }});

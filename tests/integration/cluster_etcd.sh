@@ -190,6 +190,10 @@ sent_everywhere() {
   for f in $(live); do [[ $(redirect_from "$f" "$1") == "$2" ]] || return 1; done
 }
 
+holder_on() {
+  api "$1" /api/v1/addresses | jq -r --arg a "$2" '.addresses[] | select(.address == $a) | .holder'
+}
+
 member_state_on() { api "$1" "/api/v1/members/$2" | jq -r .state; }
 
 # wait_ms_until <timeout-ms> <command...>: ms until the command succeeds (polled every 20 ms);
@@ -320,6 +324,12 @@ main() {
   claims=$(cl_audit_claims_of "$AUDIT" "${SERVICE[m1]}")
   ((claims == 1)) || { cat "$AUDIT" >&2; it_fail "m1's address was claimed $claims times"; }
   it_wait_for 5 "every live instance to agree on $new_leader" leader_agreed
+  local holder
+  holder=$(awk '{print $4}' <<<"$first")
+  for f in $(live); do
+    it_wait_for 3 "$f to show ${SERVICE[m1]} held by $holder" \
+      eval "[[ \$(holder_on $f ${SERVICE[m1]}) == $holder ]]"
+  done
 
   # 5. the leader cut off while m2 fails
   local cut=$new_leader stop_ms="" next first_next t_cut

@@ -116,16 +116,18 @@ EOF
 
 # ------------------------------------------------------------------------- observations
 
-api() { it_exec asker curl -sf -m 1 "http://${FRONT[$1]}:8080$2"; }
+api() { it_exec asker curl -sf -m 3 "http://${FRONT[$1]}:8080$2"; }
 # api_inside <instance> <path>: the API from the instance's own namespace (works with its link
 # down).
-api_inside() { it_exec "$1" curl -sf -m 1 "http://${FRONT[$1]}:8080$2"; }
+api_inside() { it_exec "$1" curl -sf -m 3 "http://${FRONT[$1]}:8080$2"; }
+# post <instance> <path> [<status>]: the write action answers <status> (200).
 post() {
   local out
   out=$(it_exec asker curl -s -m 2 -w ' %{http_code}' -X POST -H "Authorization: Bearer $TOKEN" \
     -H 'Content-Type: application/json' -d '{"reason":"cluster test"}' \
     "http://${FRONT[$1]}:8080$2") || true
-  [[ "$out" == *" 200" ]] || { echo "POST $2 on $1: $out" >&2; return 1; }
+  [[ "$out" == *" ${3:-200}" ]] || { echo "POST $2 on $1: $out" >&2; return 1; }
+  LAST_POST=$out
 }
 cluster_field() { api "$1" /api/v1/cluster | jq -r "$2"; }
 live() {
@@ -295,6 +297,8 @@ main() {
   ! same_answers | grep -q " ${SERVICE[m2]}" ||
     it_fail "a client is still sent to the drained m2: $(same_answers | grep " ${SERVICE[m2]}")"
   it_log "3. drain of m2 through $a_inst applied by $b_inst after $took ms; answers still alike"
+  post "$b_inst" /api/v1/members/m2/failback 409 || it_fail "a follower took a failback"
+  [[ "$LAST_POST" == *"runs on the leader ($leader)"* ]] || it_fail "the 409 does not name the leader"
   post "$b_inst" /api/v1/members/m2/undrain || it_fail "undrain through $b_inst refused"
   took=$(wait_ms_until 3000 state_is "$a_inst" m2 up)
   [[ -n "$took" && "$took" -le 1000 ]] || it_fail "$a_inst shows m2 up only after ${took:-3000+} ms"
@@ -371,8 +375,11 @@ main() {
     # The leader acts on until its lease could expire, never longer.
     it_wait_for "$TTL" "$f to stop acting without etcd" \
       eval "[[ \$(cluster_field $f .acting) == false ]]"
-    api "$f" /metrics | grep -qx 'ikesteer_cluster_etcd_reachable 0' ||
-      it_fail "$f's metrics do not say etcd is unreachable"
+    local metrics
+    metrics=$(api "$f" /metrics | grep '^ikesteer_cluster_etcd_reachable') || true
+    [[ "$metrics" == 'ikesteer_cluster_etcd_reachable 0' ]] ||
+      it_fail "$f's metrics do not say etcd is unreachable: '$metrics'"
+    post "$f" /api/v1/members/m3/drain 503 || it_fail "$f took a write without etcd"
   done
   it_log "6. etcd down: $(live | paste -sd' ') answer, say why in /readyz, and do not act"
   for e in e1 e2 e3; do cl_etcd_launch "$e"; done

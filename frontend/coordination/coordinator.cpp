@@ -1,5 +1,7 @@
 #include "frontend/coordination/coordinator.hpp"
 
+#include <algorithm>
+
 #include "common/log.hpp"
 
 namespace ikesteer::frontend {
@@ -265,6 +267,7 @@ void Coordinator::on_snapshot(const MirrorSnapshot& s) {
     seen_owners_ = owners;
     hooks_.holders(recorded_holders());
   }
+  take_events(s);
   auto moves = move_requests();
   if (moves != moves_) {
     moves_ = std::move(moves);
@@ -316,6 +319,26 @@ void Coordinator::publish_view(const ClusterState& state,
 
 void Coordinator::change_overrides(std::function<std::string(std::string_view)> modify) {
   if (session_) session_->modify(keys_.overrides(), std::move(modify));
+}
+
+void Coordinator::publish_event(const Event& event) {
+  if (session_) session_->put(keys_.event(instance_, event.id), encode_event(event));
+}
+
+// Other instances' events written since the last look, oldest first.
+void Coordinator::take_events(const MirrorSnapshot& s) {
+  const std::string prefix = keys_.events();
+  const std::string own = prefix + instance_ + "/";
+  std::vector<Event> fresh;
+  for (auto it = s.keys->lower_bound(prefix); it != s.keys->end() && it->first.starts_with(prefix);
+       ++it) {
+    if (it->second.mod_revision <= events_seen_ || it->first.starts_with(own)) continue;
+    if (auto e = decode_event(it->second.value)) fresh.push_back(std::move(e).value());
+  }
+  events_seen_ = s.revision;
+  std::stable_sort(fresh.begin(), fresh.end(),
+                   [](const Event& a, const Event& b) { return a.at < b.at; });
+  for (Event& e : fresh) hooks_.event(std::move(e));
 }
 
 void Coordinator::request_move(const std::string& member, const std::string& who) {

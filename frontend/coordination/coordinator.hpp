@@ -45,6 +45,8 @@ class Coordinator {
         authority;
     // While not acting: the address holders the leader recorded; on every change.
     std::function<void(const std::map<IpAddress, std::string>&)> holders;
+    // Another instance's event (oldest first).
+    std::function<void(Event)> event;
     // While acting: the drains with move asked for, by member; on every change.
     std::function<void(const std::map<std::string, MoveRequestRecord>&)> moves;
   };
@@ -73,6 +75,8 @@ class Coordinator {
   void publish_view(const ClusterState& state, const std::vector<MemberConfig>& members);
   // An operator's change, read-modify-written on the overrides' text.
   void change_overrides(std::function<std::string(std::string_view current)> modify);
+  // This instance's event, for every instance's event log.
+  void publish_event(const Event& event);
   void request_move(const std::string& member, const std::string& who);
   void end_move(const std::string& member);
 
@@ -91,6 +95,7 @@ class Coordinator {
   void stop_acting(const std::string& why);
   std::map<IpAddress, std::string> recorded_holders() const;
   std::map<std::string, MoveRequestRecord> move_requests() const;
+  void take_events(const MirrorSnapshot& s);
 
   uv_loop_t* loop_;
   ClusterKeys keys_;
@@ -120,6 +125,7 @@ class Coordinator {
   std::map<std::string, MoveRequestRecord> moves_;
   std::string written_verdicts_, written_holders_, written_view_;
   std::string seen_owners_;  // the owners record as last handed to a follower
+  std::int64_t events_seen_ = 0;  // the mirror's revision up to which events were taken
 
   mutable std::mutex status_mutex_;
   ClusterStatus status_;

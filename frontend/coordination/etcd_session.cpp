@@ -69,6 +69,9 @@ void EtcdSession::modify(std::string key, Modify modify) {
 void EtcdSession::put(std::string key, std::string value) {
   {
     std::lock_guard lock(mutex_);
+    std::erase_if(pending_, [&](const Pending& p) {
+      return p.kind == Pending::Kind::Put && p.key == key;
+    });
     pending_.push_back({Pending::Kind::Put, std::move(key), std::move(value), {}});
     kicked_ = true;
   }

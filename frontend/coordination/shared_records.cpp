@@ -8,6 +8,9 @@ namespace {
 
 using nlohmann::json;
 
+// Times are unix milliseconds up to the year 2100, so that no conversion can overflow.
+constexpr std::int64_t kLatestUnixMs = 4'102'444'800'000;
+
 constexpr health::MemberState kStates[] = {health::MemberState::Unknown, health::MemberState::Up,
                                            health::MemberState::Down, health::MemberState::Draining,
                                            health::MemberState::Maintenance};
@@ -206,10 +209,44 @@ Result<InstanceRecord, std::string> decode_instance(std::string_view text) {
   r.version = text_at(*doc, "version").value_or("");
   r.advertise = text_at(*doc, "advertise").value_or("");
   r.started_ms = integer_at(*doc, "started_ms").value_or(0);
+  if (r.started_ms < 0 || r.started_ms > kLatestUnixMs) return fail(std::string("instance: bad time"));
   if (const json* view = object_at(*doc, "view"))
     for (const auto& [member, state] : view->items())
       if (state.is_string()) r.view[member] = state.get<std::string>();
   return r;
+}
+
+std::string encode_event(const Event& e) {
+  json fields = json::array();
+  for (const auto& [key, value] : e.fields) fields.push_back({key, value});
+  return json{{"at_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                            e.at.time_since_epoch())
+                            .count()},
+              {"kind", e.kind},
+              {"subject", e.subject},
+              {"message", e.message},
+              {"fields", std::move(fields)}}
+      .dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<Event, std::string> decode_event(std::string_view text) {
+  auto doc = parse_object(text);
+  if (!doc) return fail("event: " + doc.error());
+  const auto at = integer_at(*doc, "at_ms");
+  const auto kind = text_at(*doc, "kind");
+  const auto message = text_at(*doc, "message");
+  if (!at || !kind || !message) return fail(std::string("event: no time, kind or message"));
+  if (*at < 0 || *at > kLatestUnixMs) return fail(std::string("event: bad time"));
+  Event e;
+  e.at = std::chrono::system_clock::time_point(std::chrono::milliseconds(*at));
+  e.kind = *kind;
+  e.subject = text_at(*doc, "subject").value_or("");
+  e.message = *message;
+  if (const auto it = doc->find("fields"); it != doc->end() && it->is_array())
+    for (const json& pair : *it)
+      if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string())
+        e.fields.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+  return e;
 }
 
 std::string encode_move_request(const MoveRequestRecord& request) {

@@ -12,6 +12,7 @@
 #include "common/result.hpp"
 #include "frontend/actions/fencing_token.hpp"
 #include "frontend/cluster/cluster_state.hpp"
+#include "frontend/log/event_log.hpp"
 
 namespace ikesteer::frontend {
 
@@ -56,6 +57,10 @@ struct InstanceRecord {
 };
 std::string encode_instance(const InstanceRecord& record);
 Result<InstanceRecord, std::string> decode_instance(std::string_view text);
+
+// An instance's event, as every instance shows it.
+std::string encode_event(const Event& event);
+Result<Event, std::string> decode_event(std::string_view text);  // id 0: the reader numbers it
 
 // A drain with move asked for through any instance; the leader runs it.
 struct MoveRequestRecord {

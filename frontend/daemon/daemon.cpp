@@ -114,16 +114,24 @@ class Daemon {
            change_authority(std::move(token), held);
          },
          [this](const std::map<IpAddress, std::string>& held) { monitor_.follow(held); },
+         [this](Event e) { events_.add_shared(std::move(e)); },
          [this](const std::map<std::string, MoveRequestRecord>& requests) {
            run_move_requests(requests);
          }});
     if (!coordinator) return fail(coordinator.error());
     coordinator_ = std::move(coordinator).value();
+    events_.share_as(config_->cluster.instance,
+                     [c = coordinator_.get()](const Event& e) { c->publish_event(e); });
     monitor_.on_holders([this](const std::map<IpAddress, std::string>& held) {
       if (coordinator_) coordinator_->publish_holders(held);
     });
     return {};
   }
+
+  // Events added while the members go (after the coordinator) are not shared.
+  ~Daemon() { events_.share_as({}, nullptr); }
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
 
   int run() {
     const auto config = config_;

@@ -12,6 +12,25 @@ void EventLog::add(LogLevel level, std::string_view subsystem, std::string kind,
   e.message = std::move(message);
   for (const auto& [key, value] : fields) e.fields.emplace_back(key, value);
   log(level, subsystem, e.message, fields);
+  std::function<void(const Event&)> shared;
+  {
+    std::lock_guard lock(mutex_);
+    if (!instance_.empty()) e.fields.emplace_back("instance", instance_);
+    e.id = next_id_++;
+    events_.push_back(e);
+    while (events_.size() > capacity_) events_.pop_front();
+    shared = shared_;
+  }
+  if (shared) shared(e);
+}
+
+void EventLog::share_as(std::string instance, std::function<void(const Event&)> shared) {
+  std::lock_guard lock(mutex_);
+  instance_ = std::move(instance);
+  shared_ = std::move(shared);
+}
+
+void EventLog::add_shared(Event e) {
   std::lock_guard lock(mutex_);
   e.id = next_id_++;
   events_.push_back(std::move(e));

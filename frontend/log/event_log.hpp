@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <initializer_list>
 #include <mutex>
 #include <string>
@@ -33,6 +34,11 @@ class EventLog {
   // Records the event and writes it as a log line (subsystem "health" or as given).
   void add(LogLevel level, std::string_view subsystem, std::string kind, std::string subject,
            std::string message, std::initializer_list<LogField> fields = {});
+  // Cluster mode: every event added here carries ("instance", name) and is handed to
+  // `shared` (from the thread that adds it, outside the lock), to be written to etcd.
+  void share_as(std::string instance, std::function<void(const Event&)> shared);
+  // An event another instance added (read from etcd): kept like ours, not logged or shared.
+  void add_shared(Event e);
   // Events with an id above `after`, oldest first.
   std::vector<Event> since(std::uint64_t after) const;
   void set_capacity(std::size_t capacity);
@@ -42,6 +48,8 @@ class EventLog {
   std::size_t capacity_;
   std::uint64_t next_id_ = 1;
   std::deque<Event> events_;
+  std::string instance_;  // cluster mode: this instance's name
+  std::function<void(const Event&)> shared_;
 };
 
 }  // namespace ikesteer::frontend

@@ -39,6 +39,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto again = decode_instance(encode_instance(*r));
     check(again.has_value() && *again == *r);
   }
+  if (auto e = decode_event(text)) {
+    auto again = decode_event(encode_event(*e));
+    check(again.has_value() && again->at == e->at && again->fields == e->fields);
+  }
   if (auto m = decode_move_request(text)) {
     auto again = decode_move_request(encode_move_request(*m));
     check(again.has_value() && *again == *m);

@@ -328,6 +328,12 @@ main() {
   claims=$(cl_audit_claims_of "$AUDIT" "${SERVICE[m1]}")
   ((claims == 1)) || { cat "$AUDIT" >&2; it_fail "m1's address was claimed $claims times"; }
   it_wait_for 5 "every live instance to agree on $new_leader" leader_agreed
+  # The leader's events reach every instance's event log, named by instance.
+  for f in $(live); do
+    [[ "$f" == "$new_leader" ]] && continue
+    it_wait_for 3 "$f to show $new_leader's claim event" eval "api $f /api/v1/events |
+      jq -e --arg i $new_leader '[.events[] | select(.fields.instance == \$i and .kind == \"address_action\")] | length > 0'"
+  done
   local holder
   holder=$(awk '{print $4}' <<<"$first")
   for f in $(live); do

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "frontend/coordination/cluster_keys.hpp"
 #include "frontend/operator/operator_overrides.hpp"
 
 using namespace ikesteer;
@@ -98,6 +99,34 @@ TEST_CASE("instance records and move requests round-trip") {
   CHECK(decode_instance(encode_instance(r)).value() == r);
   const MoveRequestRecord m{"192.0.2.99 (token ops)", 1'764'900'000'001};
   CHECK(decode_move_request(encode_move_request(m)).value() == m);
+}
+
+TEST_CASE("events travel with their time, kind, subject, message and fields") {
+  Event e;
+  e.id = 12;
+  e.at = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'764'900'000'123));
+  e.kind = "address_action";
+  e.subject = "198.51.100.11";
+  e.message = "address claim started";
+  e.fields = {{"holder", "m2"}, {"instance", "fe2"}};
+  const auto back = decode_event(encode_event(e));
+  REQUIRE(back.has_value());
+  CHECK(back->id == 0);  // the reader numbers it
+  CHECK(back->at == e.at);
+  CHECK(back->kind == e.kind);
+  CHECK(back->subject == e.subject);
+  CHECK(back->message == e.message);
+  CHECK(back->fields == e.fields);
+  CHECK(decode_event(R"({"at_ms":-1,"kind":"k","message":"m"})").error() == "event: bad time");
+  CHECK(decode_event(R"({"at_ms":99999999999999999,"kind":"k","message":"m"})").error() ==
+        "event: bad time");
+}
+
+TEST_CASE("event keys: a ring of slots per instance") {
+  const ClusterKeys keys("/ikesteer/");
+  CHECK(keys.event("fe1", 3) == "/ikesteer/events/fe1/03");
+  CHECK(keys.event("fe1", 3 + ClusterKeys::kEventSlots) == "/ikesteer/events/fe1/03");
+  CHECK(keys.event("fe1", 63) == "/ikesteer/events/fe1/63");
 }
 
 TEST_CASE("shared values that do not parse are errors, never crashes") {

@@ -50,8 +50,8 @@ struct MoveRequest {
   bool claim = false;  // false: release
   IpAddress address;
   unsigned prefix = 0;
-  bool on_frontend = false;  // builtin on this host, else the hook for `member`
-  std::string member;        // the holder's name; "" for the front end
+  bool on_frontend = false;             // builtin on this host, else the hook for `member`
+  std::string member;                   // the holder's name; "" for the front end
   std::optional<FencingToken> fencing;  // cluster mode: the leader's token
 };
 

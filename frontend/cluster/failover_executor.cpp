@@ -55,7 +55,8 @@ void FailoverExecutor::build(std::vector<health::Holder> owners) {
   health::PlannerOptions options;
   std::vector<health::FailoverAddress> addresses = planned_addresses(options);
   const Config::Failover& f = config_->failover;
-  MoverOptions mover{f.interface, f.hook, f.hook_timeout, f.announce_count, f.announce_interval, {}};
+  MoverOptions mover{f.interface,         f.hook, f.hook_timeout, f.announce_count,
+                     f.announce_interval, {}};
   mover.current_token = [this](const FencingToken& t) { return acting_ && token_ == t; };
   mover_ = std::make_unique<AddressMover>(loop_, std::move(mover));
   planner_.emplace(std::move(addresses), options, std::move(owners));
@@ -82,8 +83,10 @@ void FailoverExecutor::configure(std::shared_ptr<const Config> next) {
   for (const health::FailoverAddress& a : planned_addresses(options)) {
     health::Holder owner = a.home;
     if (const auto it = held.find(a.address); it != held.end()) {
-      if (it->second.starts_with("frontend")) owner = health::kFrontend;
-      else if (it->second == "nobody") owner = health::kNobody;
+      if (it->second.starts_with("frontend"))
+        owner = health::kFrontend;
+      else if (it->second == "nobody")
+        owner = health::kNobody;
       else {
         owner = health::kNobody;  // a holder that left the configuration holds nothing we know
         for (std::size_t j = 0; j < config_->members.size(); ++j)
@@ -105,7 +108,8 @@ void FailoverExecutor::stand_down() {
   for (std::size_t i = 0; i < planner_->addresses().size(); ++i) {
     if (planner_->status(i).owner != health::kFrontend) continue;
     const IpAddress& a = planner_->addresses()[i].address;
-    const unsigned prefix = a.is_v4() ? config_->failover.ipv4_prefix : config_->failover.ipv6_prefix;
+    const unsigned prefix =
+        a.is_v4() ? config_->failover.ipv4_prefix : config_->failover.ipv6_prefix;
     const auto removed = config_->failover.interface.empty()
                              ? Result<void, std::string>{}
                              : remove_address(config_->failover.interface, a, prefix);
@@ -263,9 +267,12 @@ void FailoverExecutor::start(std::vector<health::FailoverAction> actions) {
     }
     const unsigned prefix =
         address.is_v4() ? config_->failover.ipv4_prefix : config_->failover.ipv6_prefix;
-    MoveRequest request{action.kind == health::ActionKind::Claim, address, prefix,
+    MoveRequest request{action.kind == health::ActionKind::Claim,
+                        address,
+                        prefix,
                         action.holder == health::kFrontend,
-                        action.holder == health::kFrontend ? "" : holder, token_};
+                        action.holder == health::kFrontend ? "" : holder,
+                        token_};
     in_flight_[id] = action;
     mover_->run(std::move(request), [this, id, epoch](MoveOutcome outcome) {
       if (epoch == epoch_) finished(id, outcome.ok, outcome.detail, outcome.elapsed);

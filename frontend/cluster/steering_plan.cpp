@@ -25,8 +25,8 @@ Result<health::Selector, std::string> make_selector(const Config& config,
   health::SelectorOptions options;
   options.load_factor = config.steering.load_factor;
   options.window = std::chrono::seconds(config.steering.load_window);
-  options.load_floor = config.cluster.enabled ? UINT32_MAX
-                                              : (config.steering.load_floor + loops - 1) / loops;
+  options.load_floor =
+      config.cluster.enabled ? UINT32_MAX : (config.steering.load_floor + loops - 1) / loops;
   options.load_margin = config.steering.load_margin;
   auto selector = health::Selector::create(std::move(members), options);
   if (!selector) return fail("steering: " + std::string(to_string(selector.error())));

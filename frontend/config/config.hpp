@@ -160,9 +160,9 @@ struct Config {
   } log;
   // Several instances sharing state on etcd, exactly one acting (frontend/coordination/).
   struct Cluster {
-    bool enabled = false;  // a [cluster] table is present
-    std::string instance;  // this instance's name, unique in the cluster
-    std::vector<etcd::ClientEndpoint> endpoints;  // "http://192.0.2.21:2379", "https://..."
+    bool enabled = false;                          // a [cluster] table is present
+    std::string instance;                          // this instance's name, unique in the cluster
+    std::vector<etcd::ClientEndpoint> endpoints;   // "http://192.0.2.21:2379", "https://..."
     std::string tls_ca, tls_certificate, tls_key;  // PEM files, for https endpoints
     std::string prefix = "/ikesteer/";             // every key lives under it
     Duration lease_ttl = std::chrono::seconds(5);  // a dead leader is replaced after this

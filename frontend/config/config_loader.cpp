@@ -349,11 +349,11 @@ Apply etcd_endpoint_list(std::vector<etcd::ClientEndpoint>& out) {
 Apply instance_name(std::string& out) {
   return [&out](const toml::node& n) -> Reason {
     const auto v = n.value_exact<std::string>();
-    const bool ok = v && !v->empty() && v->size() <= 63 &&
-                    std::all_of(v->begin(), v->end(), [](char c) {
-                      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                             (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-                    });
+    const bool ok =
+        v && !v->empty() && v->size() <= 63 && std::all_of(v->begin(), v->end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_' || c == '.';
+        });
     if (!ok) return "must be 1 to 63 letters, digits, '-', '_' or '.'";
     out = *v;
     return std::nullopt;
@@ -390,8 +390,12 @@ void check_cluster(const toml::table& root, Config& config, Errors& errors) {
   for (const auto& [key, path] : {std::pair{"cluster.tls_ca", &c.tls_ca},
                                   std::pair{"cluster.tls_certificate", &c.tls_certificate},
                                   std::pair{"cluster.tls_key", &c.tls_key}})
-    if (!path->empty() && !std::ifstream(*path))
-      errors.add(at, key, "cannot read " + *path);
+    if (!path->empty() && !std::ifstream(*path)) errors.add(at, key, "cannot read " + *path);
+  // What the daemon does at start with them (a CA or key file that is not PEM, ...).
+  if (errors.empty())
+    if (auto client = etcd::Client::create({c.endpoints, c.tls_ca, c.tls_certificate, c.tls_key});
+        !client)
+      errors.add(at, "cluster", client.error());
   if (!config.health.state_file.empty())
     errors.add(root["health"].node()->source(), "health.state_file",
                "operator changes are kept in etcd when [cluster] is set; remove state_file");

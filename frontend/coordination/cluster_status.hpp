@@ -14,18 +14,18 @@
 namespace ikesteer::frontend {
 
 struct ClusterStatus {
-  std::string instance;                // this one
-  std::string leader;                  // as the leader key says; "" = none
-  bool acting = false;                 // this instance leads and may act
-  std::optional<FencingToken> token;   // while acting
+  std::string instance;               // this one
+  std::string leader;                 // as the leader key says; "" = none
+  bool acting = false;                // this instance leads and may act
+  std::optional<FencingToken> token;  // while acting
   bool etcd_reachable = false;
-  bool synced = false;                 // the shared state has been read at least once
-  std::string etcd_error;              // why etcd is unreachable
+  bool synced = false;     // the shared state has been read at least once
+  std::string etcd_error;  // why etcd is unreachable
   std::chrono::system_clock::time_point unreachable_since{};
-  std::int64_t revision = 0;           // etcd's revision the shared state is current to
+  std::int64_t revision = 0;  // etcd's revision the shared state is current to
   std::vector<InstanceRecord> instances;
-  std::uint64_t writes = 0;            // etcd writes this instance made
-  std::uint64_t terms = 0;             // times this instance became the acting leader
+  std::uint64_t writes = 0;  // etcd writes this instance made
+  std::uint64_t terms = 0;   // times this instance became the acting leader
 };
 
 // Why this instance is not ready in cluster mode; "" = it is.

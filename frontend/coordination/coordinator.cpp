@@ -42,11 +42,8 @@ std::string not_ready_reason(const ClusterStatus& s) {
   return {};
 }
 
-Result<std::unique_ptr<Coordinator>, std::string> Coordinator::create(uv_loop_t* loop,
-                                                                      const Config& config,
-                                                                      std::string version,
-                                                                      EventLog& events,
-                                                                      Hooks hooks) {
+Result<std::unique_ptr<Coordinator>, std::string> Coordinator::create(
+    uv_loop_t* loop, const Config& config, std::string version, EventLog& events, Hooks hooks) {
   auto session = client_for(config.cluster);
   if (!session) return fail("cluster: " + session.error());
   auto mirror = client_for(config.cluster);
@@ -71,8 +68,7 @@ Coordinator::Coordinator(uv_loop_t* loop, const Config& config, std::string vers
   status_.instance = instance_;
   status_.unreachable_since = std::chrono::system_clock::now();
   status_.etcd_error = "not contacted yet";
-  wakeup_.init(loop_, *this, uv_async_init,
-               [](uv_async_t* a) { Wakeup::context(a).on_wakeup(); });
+  wakeup_.init(loop_, *this, uv_async_init, [](uv_async_t* a) { Wakeup::context(a).on_wakeup(); });
   const auto post = [this](auto fill) {
     {
       std::lock_guard lock(inbox_mutex_);
@@ -81,8 +77,7 @@ Coordinator::Coordinator(uv_loop_t* loop, const Config& config, std::string vers
     uv_async_send(wakeup_.get());
   };
   session_ = std::make_unique<EtcdSession>(
-      std::move(session_client),
-      EtcdSession::Options{keys_, instance_, config.cluster.lease_ttl},
+      std::move(session_client), EtcdSession::Options{keys_, instance_, config.cluster.lease_ttl},
       EtcdSession::Listener{
           [this, post](const Leadership& l) { post([&] { inbox_leadership_ = l; }); },
           [this, post](bool ok, const std::string& error) {
@@ -100,7 +95,9 @@ Coordinator::Coordinator(uv_loop_t* loop, const Config& config, std::string vers
       });
 }
 
-Coordinator::~Coordinator() { stop(); }
+Coordinator::~Coordinator() {
+  stop();
+}
 
 void Coordinator::start() {
   log(LogLevel::Info, "cluster", "joining", {{"instance", instance_}, {"prefix", keys_.prefix()}});
@@ -153,8 +150,7 @@ void Coordinator::on_reachability(bool reachable, const std::string& error) {
     if (!reachable) status_.unreachable_since = std::chrono::system_clock::now();
   }
   if (reachable) {
-    events_.add(LogLevel::Info, "cluster", "etcd", "", "etcd reachable",
-                {{"instance", instance_}});
+    events_.add(LogLevel::Info, "cluster", "etcd", "", "etcd reachable", {{"instance", instance_}});
     mirror_->restart();  // a stream cut off silently would never end by itself
   } else {
     events_.add(LogLevel::Warn, "cluster", "etcd", "",
@@ -207,8 +203,8 @@ void Coordinator::stop_acting(const std::string& why) {
     status_.acting = false;
     status_.token.reset();
   }
-  events_.add(LogLevel::Warn, "cluster", "leader", instance_,
-              "this instance stops acting: " + why, {{"instance", instance_}, {"why", why}});
+  events_.add(LogLevel::Warn, "cluster", "leader", instance_, "this instance stops acting: " + why,
+              {{"instance", instance_}, {"why", why}});
   hooks_.authority(std::nullopt, {});
   seen_owners_ = value_of(snapshot_, keys_.owners());  // followers show the recorded holders
   hooks_.holders(recorded_holders());
@@ -245,7 +241,8 @@ void Coordinator::on_snapshot(const MirrorSnapshot& s) {
           : 0;
   snapshot_ = s;
   const etcd::KeyValue* leader = find(*s.keys, keys_.leader());
-  if (!leader || leader->value != leader_before || leader->create_revision != leader_revision_before)
+  if (!leader || leader->value != leader_before ||
+      leader->create_revision != leader_revision_before)
     session_->leader_key_changed();
 
   const std::string overrides = value_of(s, keys_.overrides());
@@ -280,8 +277,8 @@ void Coordinator::on_snapshot(const MirrorSnapshot& s) {
     status_.leader = leader ? leader->value : std::string();
     status_.instances.clear();
     const std::string prefix = keys_.instances();
-    for (auto it = s.keys->lower_bound(prefix); it != s.keys->end() && it->first.starts_with(prefix);
-         ++it)
+    for (auto it = s.keys->lower_bound(prefix);
+         it != s.keys->end() && it->first.starts_with(prefix); ++it)
       if (auto record = decode_instance(it->second.value))
         status_.instances.push_back(std::move(record).value());
   }

@@ -124,7 +124,7 @@ class Coordinator {
   std::optional<std::string> overrides_text_;
   std::map<std::string, MoveRequestRecord> moves_;
   std::string written_verdicts_, written_holders_, written_view_;
-  std::string seen_owners_;  // the owners record as last handed to a follower
+  std::string seen_owners_;       // the owners record as last handed to a follower
   std::int64_t events_seen_ = 0;  // the mirror's revision up to which events were taken
 
   mutable std::mutex status_mutex_;

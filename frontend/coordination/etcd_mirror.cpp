@@ -16,7 +16,9 @@ EtcdMirror::EtcdMirror(etcd::Client client, std::string prefix,
       changed_(std::move(changed)),
       broken_(std::move(broken)) {}
 
-EtcdMirror::~EtcdMirror() { stop(); }
+EtcdMirror::~EtcdMirror() {
+  stop();
+}
 
 void EtcdMirror::start() {
   thread_ = std::thread([this] { run(); });
@@ -29,7 +31,9 @@ void EtcdMirror::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void EtcdMirror::restart() { client_.cancel(); }
+void EtcdMirror::restart() {
+  client_.cancel();
+}
 
 bool EtcdMirror::pause(Duration d) {
   std::unique_lock lock(mutex_);
@@ -52,20 +56,19 @@ void EtcdMirror::run() {
     for (etcd::KeyValue& kv : listed->kvs) (*keys)[kv.key] = std::move(kv);
     MirrorSnapshot snapshot{keys, listed->header.revision};
     changed_(snapshot);
-    auto watched = client_.watch(
-        range, snapshot.revision + 1, Clock::now() + kListTimeout,
-        [&](const etcd::WatchMessage& m) {
-          if (m.events.empty()) return;
-          auto next = std::make_shared<MirroredKeys>(*snapshot.keys);
-          for (const etcd::WatchEvent& e : m.events) {
-            if (e.type == etcd::WatchEvent::Type::Delete)
-              next->erase(e.kv.key);
-            else
-              (*next)[e.kv.key] = e.kv;
-          }
-          snapshot = {next, m.header.revision};
-          changed_(snapshot);
-        });
+    auto watched = client_.watch(range, snapshot.revision + 1, Clock::now() + kListTimeout,
+                                 [&](const etcd::WatchMessage& m) {
+                                   if (m.events.empty()) return;
+                                   auto next = std::make_shared<MirroredKeys>(*snapshot.keys);
+                                   for (const etcd::WatchEvent& e : m.events) {
+                                     if (e.type == etcd::WatchEvent::Type::Delete)
+                                       next->erase(e.kv.key);
+                                     else
+                                       (*next)[e.kv.key] = e.kv;
+                                   }
+                                   snapshot = {next, m.header.revision};
+                                   changed_(snapshot);
+                                 });
     if (stopping_) break;
     if (!watched && watched.error().kind != etcd::Error::Kind::Cancelled)
       broken_(watched.error().message);

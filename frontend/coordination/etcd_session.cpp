@@ -18,7 +18,9 @@ constexpr unsigned kModifyAttempts = 5;
 EtcdSession::EtcdSession(etcd::Client client, Options options, Listener listener)
     : client_(std::move(client)), options_(std::move(options)), listener_(std::move(listener)) {}
 
-EtcdSession::~EtcdSession() { stop(); }
+EtcdSession::~EtcdSession() {
+  stop();
+}
 
 void EtcdSession::start() {
   thread_ = std::thread([this] { run(); });
@@ -69,9 +71,8 @@ void EtcdSession::modify(std::string key, Modify modify) {
 void EtcdSession::put(std::string key, std::string value) {
   {
     std::lock_guard lock(mutex_);
-    std::erase_if(pending_, [&](const Pending& p) {
-      return p.kind == Pending::Kind::Put && p.key == key;
-    });
+    std::erase_if(pending_,
+                  [&](const Pending& p) { return p.kind == Pending::Kind::Put && p.key == key; });
     pending_.push_back({Pending::Kind::Put, std::move(key), std::move(value), {}});
     kicked_ = true;
   }
@@ -97,7 +98,9 @@ void EtcdSession::leader_key_changed() {
 }
 
 // Every call is bounded well inside the time a lease has left after a keep-alive.
-TimePoint EtcdSession::deadline() const { return Clock::now() + options_.ttl / 4; }
+TimePoint EtcdSession::deadline() const {
+  return Clock::now() + options_.ttl / 4;
+}
 
 void EtcdSession::run() {
   const Duration renew_every = options_.ttl / 3;
@@ -163,7 +166,8 @@ bool EtcdSession::campaign() {
     campaign_due_ = false;
   }
   const std::string key = options_.keys.leader();
-  const std::vector<Compare> absent{{Compare::Target::CreateRevision, Compare::Result::Equal, key, 0, ""}};
+  const std::vector<Compare> absent{
+      {Compare::Target::CreateRevision, Compare::Result::Equal, key, 0, ""}};
   const std::vector<Op> take{{Op::Kind::Put, {key, ""}, options_.instance, lease_}};
   const std::vector<Op> look{{Op::Kind::Range, {key, ""}, "", 0}};
   auto txn = client_.txn(absent, take, look, deadline());
@@ -203,8 +207,8 @@ bool EtcdSession::flush() {
     if (!write(next)) return false;
     std::lock_guard lock(mutex_);
     // Written: drop it, unless a newer value replaced it meanwhile (then that one is next).
-    if (!pending_.empty() && pending_.front().kind == next.kind && pending_.front().key == next.key &&
-        pending_.front().value == next.value)
+    if (!pending_.empty() && pending_.front().kind == next.kind &&
+        pending_.front().key == next.key && pending_.front().value == next.value)
       pending_.pop_front();
   }
 }
@@ -249,8 +253,7 @@ bool EtcdSession::write(const Pending& p) {
         // Unchanged since read: the mod revision (0 for an absent key) is what we read.
         const std::vector<Compare> unchanged{{Compare::Target::ModRevision, Compare::Result::Equal,
                                               p.key, kv ? kv->mod_revision : 0, ""}};
-        auto txn =
-            client_.txn(unchanged, {{Op::Kind::Put, {p.key, ""}, value, 0}}, {}, deadline());
+        auto txn = client_.txn(unchanged, {{Op::Kind::Put, {p.key, ""}, value, 0}}, {}, deadline());
         if (!txn) return failed(txn.error());
         if (txn->succeeded) {
           if (listener_.wrote) listener_.wrote();

@@ -30,8 +30,8 @@ namespace ikesteer::frontend {
 
 struct Leadership {
   bool leader = false;
-  FencingToken token;         // while leader
-  TimePoint acting_until{};   // while leader: stop acting then, unless renewed
+  FencingToken token;        // while leader
+  TimePoint acting_until{};  // while leader: stop acting then, unless renewed
 };
 
 class EtcdSession {

@@ -88,8 +88,8 @@ Result<MemberStatus, std::string> member_from(const json& m) {
   s.state = *state;
   s.reason = text_at(m, "reason").value_or("");
   const auto transitioning = m.find("transitioning");
-  s.transitioning = transitioning != m.end() && transitioning->is_boolean() &&
-                    transitioning->get<bool>();
+  s.transitioning =
+      transitioning != m.end() && transitioning->is_boolean() && transitioning->get<bool>();
   auto addresses = addresses_from(m, "addresses");
   auto moved = addresses_from(m, "moved_away");
   if (!addresses || !moved) return fail(std::string("bad address list"));
@@ -209,7 +209,8 @@ Result<InstanceRecord, std::string> decode_instance(std::string_view text) {
   r.version = text_at(*doc, "version").value_or("");
   r.advertise = text_at(*doc, "advertise").value_or("");
   r.started_ms = integer_at(*doc, "started_ms").value_or(0);
-  if (r.started_ms < 0 || r.started_ms > kLatestUnixMs) return fail(std::string("instance: bad time"));
+  if (r.started_ms < 0 || r.started_ms > kLatestUnixMs)
+    return fail(std::string("instance: bad time"));
   if (const json* view = object_at(*doc, "view"))
     for (const auto& [member, state] : view->items())
       if (state.is_string()) r.view[member] = state.get<std::string>();
@@ -219,13 +220,13 @@ Result<InstanceRecord, std::string> decode_instance(std::string_view text) {
 std::string encode_event(const Event& e) {
   json fields = json::array();
   for (const auto& [key, value] : e.fields) fields.push_back({key, value});
-  return json{{"at_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                            e.at.time_since_epoch())
-                            .count()},
-              {"kind", e.kind},
-              {"subject", e.subject},
-              {"message", e.message},
-              {"fields", std::move(fields)}}
+  return json{
+      {"at_ms",
+       std::chrono::duration_cast<std::chrono::milliseconds>(e.at.time_since_epoch()).count()},
+      {"kind", e.kind},
+      {"subject", e.subject},
+      {"message", e.message},
+      {"fields", std::move(fields)}}
       .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -250,8 +251,8 @@ Result<Event, std::string> decode_event(std::string_view text) {
 }
 
 std::string encode_move_request(const MoveRequestRecord& request) {
-  return json{{"who", request.who}, {"at_ms", request.at_ms}}.dump(
-      -1, ' ', false, json::error_handler_t::replace);
+  return json{{"who", request.who}, {"at_ms", request.at_ms}}.dump(-1, ' ', false,
+                                                                   json::error_handler_t::replace);
 }
 
 Result<MoveRequestRecord, std::string> decode_move_request(std::string_view text) {

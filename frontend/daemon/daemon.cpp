@@ -330,7 +330,8 @@ class Daemon {
     }
     if (d.overrides) {
       const auto it = d.overrides->members().find(a.member);
-      const MemberOverride change = it == d.overrides->members().end() ? MemberOverride{} : it->second;
+      const MemberOverride change =
+          it == d.overrides->members().end() ? MemberOverride{} : it->second;
       coordinator_->change_overrides([member = a.member, change](std::string_view current) {
         auto shared = current.empty() ? OperatorOverrides::load("")
                                       : OperatorOverrides::from_json(current, "etcd");

@@ -228,14 +228,14 @@ Json cluster_object(const ControlPlane& plane) {
             {"instance", c->instance},
             {"leader", c->leader},
             {"acting", c->acting},
-            {"etcd", {{"reachable", c->etcd_reachable},
-                      {"synced", c->synced},
-                      {"revision", c->revision},
-                      {"writes", c->writes}}},
+            {"etcd",
+             {{"reachable", c->etcd_reachable},
+              {"synced", c->synced},
+              {"revision", c->revision},
+              {"writes", c->writes}}},
             {"terms", c->terms},
             {"instances", std::move(instances)}};
-  if (c->token)
-    j["token"] = {{"lease", c->token->lease}, {"revision", c->token->revision}};
+  if (c->token) j["token"] = {{"lease", c->token->lease}, {"revision", c->token->revision}};
   if (!c->etcd_reachable) {
     j["etcd"]["error"] = c->etcd_error;
     j["etcd"]["unreachable_since"] = rfc3339(c->unreachable_since);
@@ -312,7 +312,9 @@ std::optional<std::string> member_json(const ControlPlane& plane, std::string_vi
                             redirects_of(t, *p.config, i)));
 }
 
-std::string cluster_json(const ControlPlane& plane) { return dump(cluster_object(plane)); }
+std::string cluster_json(const ControlPlane& plane) {
+  return dump(cluster_object(plane));
+}
 
 std::string moves_json(const ControlPlane& plane) {
   Json list = Json::array();

@@ -187,12 +187,9 @@ json state_json(const ControlPlane& control, const Totals& totals, std::size_t m
                {"etcd", c->etcd_reachable},
                {"instances", std::move(instances)}};
   }
-  return {{"ready", control.not_ready().empty()},
-          {"not_ready", control.not_ready()},
-          {"cluster", std::move(cluster)},
-          {"started", wall_ms(control.started())},
-          {"members", std::move(members)},
-          {"decisions", std::move(decisions)}};
+  return {{"ready", control.not_ready().empty()}, {"not_ready", control.not_ready()},
+          {"cluster", std::move(cluster)},        {"started", wall_ms(control.started())},
+          {"members", std::move(members)},        {"decisions", std::move(decisions)}};
 }
 
 class DashboardFeed {

@@ -66,8 +66,8 @@ std::string OperatorOverrides::to_json() const {
     if (m.weight) entry["weight"] = *m.weight;
     members[name] = entry;
   }
-  return nlohmann::json{{"members", members}}.dump(
-      2, ' ', false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json{{"members", members}}.dump(2, ' ', false,
+                                                   nlohmann::json::error_handler_t::replace);
 }
 
 Result<void, std::string> OperatorOverrides::save() const {

@@ -65,10 +65,10 @@ TEST_CASE("a member-side claim or release runs the hook with the documented envi
 TEST_CASE("in cluster mode the hook gets the claim's fencing token; a stale one is refused") {
   MoveRequest claim = on_member(true, "198.51.100.11", 32, "m2");
   claim.fencing = FencingToken{"fe2", 7587869219561829125, 57};
-  const MoveOutcome o = move_once(
-      hook_options(R"(printf '%s %s %s' "$IKESTEER_INSTANCE" "$IKESTEER_FENCING_LEASE" )"
-                   R"("$IKESTEER_FENCING_REVISION")"),
-      claim);
+  const MoveOutcome o =
+      move_once(hook_options(R"(printf '%s %s %s' "$IKESTEER_INSTANCE" "$IKESTEER_FENCING_LEASE" )"
+                             R"("$IKESTEER_FENCING_REVISION")"),
+                claim);
   CHECK(o.ok);
   CHECK(o.detail == "exit 0: fe2 7587869219561829125 57");
 
@@ -76,8 +76,8 @@ TEST_CASE("in cluster mode the hook gets the claim's fencing token; a stale one 
   MoverOptions builtin;
   builtin.interface = "eth9";
   builtin.current_token = [](const FencingToken& t) { return t.revision >= 60; };
-  MoveRequest adopt{true, *IpAddress::parse("198.51.100.11"), 32, true, "",
-                    FencingToken{"fe1", 1, 42}};
+  MoveRequest adopt{true, *IpAddress::parse("198.51.100.11"), 32, true,
+                    "",   FencingToken{"fe1", 1, 42}};
   const MoveOutcome refused = move_once(builtin, adopt);
   CHECK_FALSE(refused.ok);
   CHECK(refused.detail == "refused: the fencing token of revision 42 is no longer current");

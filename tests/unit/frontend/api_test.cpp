@@ -188,7 +188,9 @@ class FakePlane final : public ControlPlane {
       return {false, 409, "m1's addresses are at home"};
     return {true, 200, "done"};
   }
-  std::string not_ready() const override { return ready_.load() ? "" : "member m1 has no verdict yet"; }
+  std::string not_ready() const override {
+    return ready_.load() ? "" : "member m1 has no verdict yet";
+  }
   std::chrono::system_clock::time_point started() const override {
     return std::chrono::system_clock::now() - 125s;
   }

@@ -1,10 +1,14 @@
 #include <doctest/doctest.h>
+#include <openssl/pem.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 
 #include "frontend/config/config_loader.hpp"
 #include "frontend/config/demo_config.hpp"
+#include "temp_dir.hpp"
+#include "test_certificate.hpp"
 
 using namespace ikesteer;
 using namespace ikesteer::frontend;
@@ -291,10 +295,20 @@ read_timeout = 2.5
 }
 
 TEST_CASE("[cluster]: values, defaults, and what cannot work is refused with file, line and key") {
+  // The daemon reads the CA at start (the etcd client is made then): a PEM certificate.
+  const test::TempDir dir("ikst-cluster");
+  const std::string ca = dir.file("ca.pem");
+  {
+    const test::TestCertificate certificate("etcd-ca");
+    FILE* out = std::fopen(ca.c_str(), "w");
+    REQUIRE(out != nullptr);
+    PEM_write_X509(out, certificate.certificate());
+    std::fclose(out);
+  }
   auto c = parse_config(R"([cluster]
 instance = "fe1"
 endpoints = ["http://192.0.2.21:2379", "https://[2001:db8::22]:2379"]
-tls_ca = "/dev/null"
+tls_ca = ")" + ca + R"("
 lease_ttl = 3
 advertise = "http://192.0.2.11:8080"
 )" + std::string(kMember),
@@ -315,27 +329,37 @@ advertise = "http://192.0.2.11:8080"
         std::vector<std::string>{"t.toml:1:1: cluster.endpoints: is required"});
   CHECK(errors_of("[cluster]\ninstance = \"a/b\"\nendpoints = [\"http://192.0.2.21:2379\"]\n" +
                   std::string(kMember))
-            .at(0) == "t.toml:2:12: cluster.instance: must be 1 to 63 letters, digits, '-', '_' or '.'");
+            .at(0) ==
+        "t.toml:2:12: cluster.instance: must be 1 to 63 letters, digits, '-', '_' or '.'");
   CHECK(errors_of("[cluster]\ninstance = \"fe1\"\nendpoints = [\"192.0.2.21:2379\"]\n" +
                   std::string(kMember))
-            .at(0) == "t.toml:3:13: cluster.endpoints: not an \"http://address:port\" or "
-                      "\"https://address:port\": 192.0.2.21:2379");
+            .at(0) ==
+        "t.toml:3:13: cluster.endpoints: not an \"http://address:port\" or "
+        "\"https://address:port\": 192.0.2.21:2379");
   CHECK(errors_of("[cluster]\ninstance = \"fe1\"\nendpoints = [\"https://192.0.2.21:2379\"]\n" +
                   std::string(kMember))
-            .at(0) == "t.toml:1:1: cluster.tls_ca: https endpoints need the CA that signed their "
-                      "certificates");
+            .at(0) ==
+        "t.toml:1:1: cluster.tls_ca: https endpoints need the CA that signed their "
+        "certificates");
   CHECK(errors_of("[cluster]\ninstance = \"fe1\"\nendpoints = [\"http://192.0.2.21:2379\"]\n"
                   "tls_certificate = \"/nonexistent/cert.pem\"\ntls_key = \"/dev/null\"\n" +
                   std::string(kMember))
             .at(0) == "t.toml:1:1: cluster.tls_certificate: cannot read /nonexistent/cert.pem");
+  CHECK(errors_of("[cluster]\ninstance = \"fe1\"\nendpoints = [\"https://192.0.2.21:2379\"]\n"
+                  "tls_ca = \"" IKESTEER_EXAMPLE_CONFIG "\"\n" +
+                  std::string(kMember))
+            .at(0)
+            .starts_with("t.toml:1:1: cluster: "));
   CHECK(errors_of("[cluster]\ninstance = \"fe1\"\nendpoints = [\"http://192.0.2.21:2379\"]\n"
-                  "lease_ttl = 1\n" + std::string(kMember))
+                  "lease_ttl = 1\n" +
+                  std::string(kMember))
             .at(0) == "t.toml:4:13: cluster.lease_ttl: must be 2..60 seconds (got 1)");
   CHECK(errors_of("[health]\nstate_file = \"/var/lib/ikesteer/state.json\"\n[cluster]\n"
                   "instance = \"fe1\"\nendpoints = [\"http://192.0.2.21:2379\"]\n" +
                   std::string(kMember))
-            .at(0) == "t.toml:1:1: health.state_file: operator changes are kept in etcd when "
-                      "[cluster] is set; remove state_file");
+            .at(0) ==
+        "t.toml:1:1: health.state_file: operator changes are kept in etcd when "
+        "[cluster] is set; remove state_file");
 }
 
 TEST_CASE("[sessions] and a member's agent_commands: values, defaults and errors") {

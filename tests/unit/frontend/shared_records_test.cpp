@@ -10,7 +10,9 @@ using namespace ikesteer::frontend;
 
 namespace {
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text) {
+  return *IpAddress::parse(text);
+}
 
 std::vector<MemberConfig> members(std::initializer_list<const char*> names) {
   std::vector<MemberConfig> out;
@@ -94,8 +96,8 @@ TEST_CASE("owners: a member, nobody, or a front end by instance; the token and t
 }
 
 TEST_CASE("instance records and move requests round-trip") {
-  const InstanceRecord r{"fe2", "0.9.0", "http://192.0.2.12:8080", 1'764'900'000'000,
-                         {{"m1", "up"}, {"m2", "down"}}};
+  const InstanceRecord r{
+      "fe2", "0.9.0", "http://192.0.2.12:8080", 1'764'900'000'000, {{"m1", "up"}, {"m2", "down"}}};
   CHECK(decode_instance(encode_instance(r)).value() == r);
   const MoveRequestRecord m{"192.0.2.99 (token ops)", 1'764'900'000'001};
   CHECK(decode_move_request(encode_move_request(m)).value() == m);
@@ -142,8 +144,9 @@ TEST_CASE("shared values that do not parse are errors, never crashes") {
         "verdicts: member m1: bad load");
   CHECK(decode_verdicts("{" + token + R"(,"members":{"m1":{"state":"up","addresses":[1]}}})")
             .error() == "verdicts: member m1: bad address list");
-  CHECK(decode_verdicts("{" + token + R"(,"members":{"m1":{"state":"up","capacity":-1}}})")
-            .error() == "verdicts: member m1: bad capacity");
+  CHECK(
+      decode_verdicts("{" + token + R"(,"members":{"m1":{"state":"up","capacity":-1}}})").error() ==
+      "verdicts: member m1: bad capacity");
   CHECK(decode_owners("{" + token + R"(,"holders":{"not-an-ip":"m1"}})").error() ==
         "owners: bad entry not-an-ip");
   CHECK(decode_instance(R"({"version":"1"})").error() == "instance: no name");

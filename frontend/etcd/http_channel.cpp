@@ -8,6 +8,8 @@
 #include <boost/beast/http/write.hpp>
 #include <cstring>
 
+#include "frontend/os/close_on_exec.hpp"
+
 namespace ikesteer::frontend::etcd {
 namespace {
 
@@ -120,6 +122,10 @@ Result<void, ChannelError> HttpChannel::connect(const ClientEndpoint& endpoint,
   else
     plain_.emplace(io_);
   asio::ip::tcp::socket& socket = tls_ ? tls_->next_layer() : *plain_;
+  boost::system::error_code opened;
+  socket.open(to.protocol(), opened);
+  if (opened) return fail(ChannelError{"socket: " + opened.message(), false});
+  close_on_exec(socket.native_handle());
   auto connected = run([&](auto done) { socket.async_connect(to, done); }, deadline, "connect");
   if (!connected || !tls_) return connected;
   // The certificate must name the address connected to (an iPAddress in its subjectAltName,

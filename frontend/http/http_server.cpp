@@ -18,6 +18,7 @@
 #include "common/log.hpp"
 #include "frontend/http/http_connection.hpp"
 #include "frontend/http/response_writer.hpp"
+#include "frontend/os/close_on_exec.hpp"
 #include "frontend/os/socket_address.hpp"
 
 namespace ikesteer::frontend::http {
@@ -51,6 +52,7 @@ Result<tcp::acceptor, std::string> listen_on(asio::io_context& io, const Endpoin
   error_code ec;
   const char* step = "open";
   acceptor.open(endpoint.protocol(), ec);
+  if (!ec) close_on_exec(acceptor.native_handle());
   if (!ec && !e.address.is_v4()) acceptor.set_option(asio::ip::v6_only(true), ec);
   if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) {
@@ -112,6 +114,7 @@ struct HttpServer::Running {
         });
         return;
       }
+      close_on_exec(socket.native_handle());
       if (context.open.size() >= context.options.max_connections) {
         if (accept_log.allow(Clock::now()))
           log(LogLevel::Warn, "http", "connection limit reached",

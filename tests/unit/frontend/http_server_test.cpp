@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "frontend/os/close_on_exec.hpp"
 #include "frontend/os/socket_address.hpp"
 #include "http_test_client.hpp"
 #include "temp_dir.hpp"
@@ -595,6 +596,25 @@ TEST_CASE("stop: closes idle, half-sent, and streaming clients promptly") {
   CHECK(stream.closed_by_server());
   Client late(s.port);
   CHECK_FALSE(late.connected());
+}
+
+
+TEST_CASE("no socket of the server, listening or accepted, is inherited by a child process") {
+  TestServer s;
+  Client c(s.port);  // an accepted connection, open while the child runs
+  REQUIRE(c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+  REQUIRE(c.read_response().has_value());
+  close_on_exec(c.fd());  // the test's own end is not the server's to guard
+  // ls -l names each fd the child holds; a socket shows as "socket:[inode]".
+  FILE* child = ::popen("ls -l /proc/self/fd/ 2>/dev/null", "r");
+  REQUIRE(child != nullptr);
+  std::string listing;
+  char buffer[4096];
+  while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, child))
+    listing.append(buffer, n);
+  ::pclose(child);
+  INFO(listing);
+  CHECK(listing.find("socket:") == std::string::npos);
 }
 
 }  // namespace

@@ -377,12 +377,29 @@ class Daemon {
     publish(monitor_.state());
   }
 
-  // The leader empties every member a drain with move was asked for, and only those.
+  // The leader empties every member a drain with move was asked for, and only those. Each
+  // request starts its member's job once: a job started for it and not stopped since goes on,
+  // or stays finished, when another member's request comes or goes; the member asked again (a
+  // new request) or its job stopped (this instance no longer led) starts it over.
   void run_move_requests(const std::map<std::string, MoveRequestRecord>& requests) {
-    for (const auto& [member, request] : requests)
+    const std::vector<MoveProgress> jobs = mover_.progress();
+    const auto started_for = [&](const std::string& member, const MoveRequestRecord& request) {
+      const auto it = move_requests_started_.find(member);
+      return it != move_requests_started_.end() && it->second == request &&
+             std::any_of(jobs.begin(), jobs.end(), [&](const MoveProgress& p) {
+               return p.member == member && !p.address && p.state != MoveState::Stopped;
+             });
+    };
+    std::erase_if(move_requests_started_,
+                  [&](const auto& started) { return !requests.contains(started.first); });
+    for (const auto& [member, request] : requests) {
+      if (started_for(member, request)) continue;
       if (auto started = mover_.start(member, request.who); !started)
         log(LogLevel::Warn, "sessions", "cannot move sessions",
             {{"member", member}, {"error", started.error()}});
+      else
+        move_requests_started_[member] = request;
+    }
     for (const MoveProgress& p : mover_.progress())
       if (!p.address && p.state != MoveState::Stopped && !requests.contains(p.member))
         mover_.stop(p.member, "undrained");
@@ -461,6 +478,8 @@ class Daemon {
   HealthMonitor monitor_;
   SessionMover mover_;
   std::unique_ptr<Coordinator> coordinator_;  // cluster mode only
+  // Cluster mode, on the leader: the move request each member's job was started for.
+  std::map<std::string, MoveRequestRecord> move_requests_started_;
   OperatorSide operator_side_;
   std::vector<std::unique_ptr<IkeHandler>> ike_handlers_;  // one per loop
   std::vector<std::unique_ptr<DnsHandler>> dns_handlers_;  // one per DNS UDP socket

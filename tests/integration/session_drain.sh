@@ -138,10 +138,10 @@ all_on_m1() {
   (($(peers_of m1 installed | grep -cxFf <(printf '%s\n' "${CLIENTS[@]}")) == ${#CLIENTS[@]}))
 }
 
-setup() {
-  local m c conns=()
-  it_topology_init
-  it_host_add front "$FRONT"
+# setup_peers: the members (charon, inner address) and the client's host on the bridge
+# (after it_topology_init); no front end, no client connection yet.
+setup_peers() {
+  local m c
   for m in "${MEMBERS[@]}"; do
     it_host_add "$m" "${MEMBER_V4[$m]}"
     ip -n "$(it_ns "$m")" addr add "$MEMBER_INNER/32" dev lo
@@ -154,10 +154,12 @@ setup() {
   for m in "${MEMBERS[@]}"; do
     it_charon_start "$m" "$(it_member_swanctl_conf "$(member_children)")"
   done
-  ikesteer_conf >"$IT_WORK/ikesteer.toml"
-  it_ikesteer_start front "$IT_WORK/ikesteer.toml"
-  for m in "${MEMBERS[@]}"; do agent_start "$m"; done
+}
 
+# connect_clients: the client's charon, one connection per client address straight to m1, every
+# IKE SA with its CHILD SA up on m1.
+connect_clients() {
+  local c conns=()
   for c in "${CLIENTS[@]}"; do
     conns+=("$(it_client_conn "$(conn_of "$c")" "$c" "${MEMBER_V4[m1]}" "" "$(client_children "$c")")")
   done
@@ -169,6 +171,17 @@ setup() {
   done
   it_wait_for 20 "m1 to hold every client's IKE SA with its CHILD SA" all_on_m1
   it_log "${#CLIENTS[@]} clients have their IKE and CHILD SAs on m1"
+}
+
+setup() {
+  local m
+  it_topology_init
+  it_host_add front "$FRONT"
+  setup_peers
+  ikesteer_conf >"$IT_WORK/ikesteer.toml"
+  it_ikesteer_start front "$IT_WORK/ikesteer.toml"
+  for m in "${MEMBERS[@]}"; do agent_start "$m"; done
+  connect_clients
 }
 
 check_reports() {

@@ -2,7 +2,8 @@
 # The ikesteer side of the session tests (session_drain*.sh): the members' agents, ikesteer's
 # API and metrics, a drain with move=sessions of m1 and what "empty" must look like. Sourced
 # after lib.sh; the test sets FRONT, MEMBER_V4, AGENT, ASK, AGENT_PORT, COMMAND_PORT, HTTP_PORT
-# and TOKEN.
+# and TOKEN (and AGENT_REPORT_TO, an array of "address:port", when the agents report to more
+# than $FRONT:$AGENT_PORT).
 
 # sessions_key_of <member>: the member's agent key (hex), the same in ikesteer's configuration.
 sessions_key_of() { printf '%064x' "$((${1#m} * 7919))"; }
@@ -10,13 +11,14 @@ sessions_key_of() { printf '%064x' "$((${1#m} * 7919))"; }
 # sessions_agent_start <member> <backend table>: ikesteer-agent run in the member's namespace,
 # reporting to ikesteer and taking its commands; the table names the member's IKE daemon.
 sessions_agent_start() {
-  local m=$1 backend=$2 dir="$IT_WORK/$1/agent"
+  local m=$1 backend=$2 dir="$IT_WORK/$1/agent" to report_to=""
+  for to in "${AGENT_REPORT_TO[@]:-$FRONT:$AGENT_PORT}"; do report_to+="${report_to:+, }\"$to\""; done
   mkdir -p "$dir"
   sessions_key_of "$m" >"$dir/agent.key"
   cat >"$dir/agent.toml" <<EOF
 member = "$m"
 key_file = "$dir/agent.key"
-report_to = ["$FRONT:$AGENT_PORT"]
+report_to = [$report_to]
 report_interval = 0.5
 command_listen = ["${MEMBER_V4[$m]}:$COMMAND_PORT"]
 

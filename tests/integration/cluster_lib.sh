@@ -249,6 +249,64 @@ EOF
   [[ -z "$advertise" ]] || printf 'advertise = "%s"\n' "$advertise"
 }
 
+# --------------------------------------------------------------------------- instances
+#
+# The ikesteer instances of a scenario, as the scripts declare them: CL_INSTANCES (names, in
+# order), CL_FRONT[name] (its address; the API listens on :8080), CL_DEAD[name] set while one is
+# down for good. The API is asked from CL_API_HOST's namespace (default: the instance's own,
+# which works with its link down).
+declare -a CL_INSTANCES=()
+declare -A CL_FRONT=() CL_DEAD=()
+CL_API_HOST=${CL_API_HOST:-}
+
+# cl_api <instance> <path>: GET the instance's API (3 s at most).
+cl_api() { it_exec "${CL_API_HOST:-$1}" curl -sf -m 3 "http://${CL_FRONT[$1]}:8080$2"; }
+# cl_cluster_field <instance> <jq filter>: a field of its /api/v1/cluster.
+cl_cluster_field() { cl_api "$1" /api/v1/cluster | jq -r "$2"; }
+# cl_live: the instances not marked dead, one per line.
+cl_live() {
+  local f
+  for f in "${CL_INSTANCES[@]}"; do [[ -n "${CL_DEAD[$f]:-}" ]] || echo "$f"; done
+}
+# cl_leader_agreed: prints the leader when every live instance names the same one, it is live
+# and acting, and each sees every live instance's record.
+cl_leader_agreed() {
+  local f leader="" l n
+  n=$(cl_live | wc -l)
+  for f in $(cl_live); do
+    l=$(cl_cluster_field "$f" .leader) || return 1
+    [[ -n "$l" && (-z "$leader" || "$l" == "$leader") ]] || return 1
+    leader=$l
+    (($(cl_cluster_field "$f" '.instances | length') >= n)) || return 1
+  done
+  [[ -z "${CL_DEAD[$leader]:-}" && $(cl_cluster_field "$leader" .acting) == true ]] || return 1
+  echo "$leader"
+}
+# cl_acting_instance: prints the live instance that acts (fails if none does).
+cl_acting_instance() {
+  local f
+  for f in $(cl_live); do
+    [[ $(cl_cluster_field "$f" .acting 2>/dev/null) == true ]] && { echo "$f"; return 0; }
+  done
+  return 1
+}
+# cl_wait_ms <timeout-ms> <command...>: prints the ms until the command succeeded (polled every
+# 20 ms); nothing if it did not within the timeout.
+cl_wait_ms() {
+  local limit=$1 t0 now
+  shift
+  t0=$(it_now_ms)
+  while :; do
+    if "$@" >/dev/null 2>&1; then
+      echo $(($(it_now_ms) - t0))
+      return 0
+    fi
+    now=$(it_now_ms)
+    ((now - t0 < limit)) || return 0
+    sleep 0.02
+  done
+}
+
 # --------------------------------------------------------------------------- VRRP (keepalived)
 #
 # One keepalived per host namespace, VRRP only (-P), in the foreground (-n) with its own pid

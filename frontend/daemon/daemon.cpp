@@ -36,19 +36,23 @@ unsigned thread_count(const Config& c) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
+// Every listen address is bound with IP_FREEBIND (IPV6_FREEBIND): it need not be on this host
+// yet, and datagrams arrive once it is added. The front end's own address may come later than
+// ikesteer: a VIP that keepalived (VRRP) adds only on the instance it makes master, or that an
+// ECMP set-up puts on the loopback; and the addresses the front end may adopt on failover are
+// local only once adopted. (The price: a listen address mistyped in the configuration is bound
+// all the same and never receives anything.)
+
 // Every loop gets its own socket per (address, port); SO_REUSEPORT spreads clients over them.
-// Addresses the front end may adopt on failover are bound in advance (they are not local
-// until adopted).
 Result<std::vector<UdpListener>, std::string> bind_ike(const Config& c, DatagramHandler& handler) {
-  std::vector<std::pair<IpAddress, bool>> addresses;
-  for (const IpAddress& a : c.ike.listen) addresses.emplace_back(a, false);
+  std::vector<IpAddress> addresses = c.ike.listen;
   for (const MemberConfig& m : c.members)
     if (m.failover == health::FailoverMode::Adopt)
-      for (const IpAddress& a : m.addresses) addresses.emplace_back(a, true);
+      addresses.insert(addresses.end(), m.addresses.begin(), m.addresses.end());
   std::vector<UdpListener> listeners;
-  for (const auto& [a, freebind] : addresses)
+  for (const IpAddress& a : addresses)
     for (std::uint16_t port : c.ike.ports) {
-      auto s = UdpSocket::bind(a, port, freebind);
+      auto s = UdpSocket::bind(a, port, /*freebind=*/true);
       if (!s) return fail(s.error());
       listeners.push_back({std::move(s).value(), &handler, port == 4500});
     }
@@ -56,11 +60,12 @@ Result<std::vector<UdpListener>, std::string> bind_ike(const Config& c, Datagram
 }
 
 // DNS over UDP: per loop, one socket per address, each with its own thread and handler
-// (BlockingUdpWorker); SO_REUSEPORT spreads clients over the loops' sockets.
+// (BlockingUdpWorker); SO_REUSEPORT spreads clients over the loops' sockets. Bound with
+// IP_FREEBIND like the IKE addresses (so is DNS over TCP: DnsTcpServer::listen).
 Result<std::vector<UdpSocket>, std::string> bind_dns(const Config& c) {
   std::vector<UdpSocket> sockets;
   for (const IpAddress& a : c.dns.listen) {
-    auto s = UdpSocket::bind(a, c.dns.port);
+    auto s = UdpSocket::bind(a, c.dns.port, /*freebind=*/true);
     if (!s) return fail(s.error());
     sockets.push_back(std::move(s).value());
   }

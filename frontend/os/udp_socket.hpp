@@ -13,8 +13,9 @@ namespace ikesteer::frontend {
 // Owns a file descriptor.
 class UdpSocket {
  public:
-  // `freebind`: the address need not be on this host yet (addresses the front end adopts on
-  // failover; datagrams arrive once it is added).
+  // `freebind` (IP_FREEBIND / IPV6_FREEBIND): the address need not be on this host yet (a VIP
+  // that keepalived adds later, an address the front end adopts on failover); datagrams arrive
+  // once it is added.
   static Result<UdpSocket, std::string> bind(const IpAddress& address, std::uint16_t port,
                                              bool freebind = false);
   UdpSocket(UdpSocket&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }

@@ -1,6 +1,10 @@
 #include "frontend/packet/dns_tcp_server.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "common/log.hpp"
@@ -13,6 +17,18 @@ namespace {
 // unanswered or unsent bytes the connection is closed.
 constexpr std::size_t kMaxBufferedBytes = 2 * (2 + 65535);
 constexpr std::size_t kMaxPendingWrites = 64;
+
+// IP_FREEBIND (IPV6_FREEBIND) on the handle's socket, before it is bound: the address need not
+// be on this host yet (a VIP that keepalived adds later; see bind_ike in daemon.cpp).
+int set_freebind(uv_handle_t* handle, const IpAddress& a) {
+  uv_os_fd_t fd = -1;
+  if (const int rc = uv_fileno(handle, &fd); rc != 0) return rc;
+  const int one = 1;
+  if (::setsockopt(fd, a.is_v4() ? IPPROTO_IP : IPPROTO_IPV6,
+                   a.is_v4() ? IP_FREEBIND : IPV6_FREEBIND, &one, sizeof one) != 0)
+    return uv_translate_sys_error(errno);
+  return 0;
+}
 
 }  // namespace
 
@@ -49,7 +65,10 @@ Result<void, std::string> DnsTcpServer::listen(const std::vector<IpAddress>& add
   for (const IpAddress& a : addresses) {
     const SocketAddress sa = SocketAddress::from(a, port);
     Listener& l = listeners_.emplace_back();
-    int rc = l.init(loop_, *this, uv_tcp_init);
+    // uv_tcp_init_ex makes the socket now (uv_tcp_init only at bind), so it can be set up first.
+    int rc = l.init(loop_, *this, uv_tcp_init_ex,
+                    static_cast<unsigned>(a.is_v4() ? AF_INET : AF_INET6));
+    if (rc == 0) rc = set_freebind(l.get<uv_handle_t>(), a);
     if (rc == 0) rc = uv_tcp_bind(l.get(), sa.get(), a.is_v4() ? 0 : UV_TCP_IPV6ONLY);
     if (rc == 0)
       rc = uv_listen(l.get<uv_stream_t>(), 128, [](uv_stream_t* s, int status) {

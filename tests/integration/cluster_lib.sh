@@ -24,6 +24,8 @@
 #              cl_vrrp_stop <host>, cl_vrrp_kill <host>
 #              cl_vrrp_holder <vip> <host>...  the host that has the VIP ("" if none)
 #              cl_vrrp_state <host>        MASTER, BACKUP, FAULT... as keepalived last logged it
+#              cl_vrrp_track_changed_at <host> <0|1> <since-ms>  when the track poller
+#                                          (CL_VRRP_TRACK_MS) saw the command succeed/fail
 #   ECMP       cl_ecmp_route <client-host> <vip> <host>...
 #              cl_ecmp_neigh_fast <client-host>   neighbour timers that skip a dead next hop fast
 #              cl_ecmp_nexthop <client-host> <vip> <proto> <sport> <dport>  the next hop the
@@ -323,6 +325,7 @@ CL_VRRP_ID=${CL_VRRP_ID:-51}
 CL_VRRP_ADVERT_INT=${CL_VRRP_ADVERT_INT:-0.3}
 CL_VRRP_TRACK_MS=${CL_VRRP_TRACK_MS:-0}
 CL_VRRP_TRACK_TIMEOUT=${CL_VRRP_TRACK_TIMEOUT:-1}
+CL_VRRP_TRACK_FALL=${CL_VRRP_TRACK_FALL:-1}  # failures in a row before the instance is FAULT
 CL_VRRP_PREEMPT=${CL_VRRP_PREEMPT:-1}  # 0: nopreempt (a returning higher priority stays backup)
 
 # cl_vrrp_start <host> <priority> <vip> <track-command...>
@@ -331,7 +334,9 @@ CL_VRRP_PREEMPT=${CL_VRRP_PREEMPT:-1}  # 0: nopreempt (a returning higher priori
 # `curl -sf -m 0.5 http://127.0.0.1:8080/readyz`). Both instances start as BACKUP; the higher
 # priority wins and takes the VIP back when it returns (unless CL_VRRP_PREEMPT=0). Settings:
 # CL_VRRP_ID (virtual_router_id, 51), CL_VRRP_ADVERT_INT (0.3 s), CL_VRRP_TRACK_MS (0: a
-# vrrp_script every second), CL_VRRP_TRACK_TIMEOUT (1 s). On becoming master keepalived
+# vrrp_script every second), CL_VRRP_TRACK_TIMEOUT (1 s), CL_VRRP_TRACK_FALL (1: the first
+# failure of the track command puts the instance into FAULT; more ride out a loaded machine's
+# slow answers). A success clears FAULT at once (rise 1). On becoming master keepalived
 # sends gratuitous ARPs (IPv6: unsolicited NAs) at once, and again 1 s later.
 cl_vrrp_start() {
   local host=$1 prio=$2 vip=$3
@@ -366,7 +371,7 @@ cl_vrrp_start() {
   script \"$dir/track.sh\"
   interval 1
   timeout $CL_VRRP_TRACK_TIMEOUT
-  fall 1
+  fall $CL_VRRP_TRACK_FALL
   rise 1
   init_fail
 }"
@@ -426,26 +431,38 @@ EOF
 }
 
 # cl_vrrp_poller <host>: run the host's track command every CL_VRRP_TRACK_MS ms and write its
-# verdict (0 ok, 1 failed) into the track file when it changes. Runs in the background.
+# verdict (0 ok, 1 failed CL_VRRP_TRACK_FALL times in a row) into the track file when it
+# changes, and "<ms> <verdict>" into track.changes beside it (cl_vrrp_track_changed_at). Runs
+# in the background.
 cl_vrrp_poller() {
-  local dir="$IT_WORK/$1/keepalived" ns last=1 now
+  local dir="$IT_WORK/$1/keepalived" ns last=1 now failures=0
   ns=$(it_ns "$1")
   local sleep_s
   sleep_s=$(printf '0.%03d' "$CL_VRRP_TRACK_MS")
   ((CL_VRRP_TRACK_MS < 1000)) || sleep_s=$((CL_VRRP_TRACK_MS / 1000))
   while :; do
     if timeout "$CL_VRRP_TRACK_TIMEOUT" ip netns exec "$ns" "$dir/track.sh" >/dev/null 2>&1; then
-      now=0
+      now=0 failures=0
     else
-      now=1
+      now=$last
+      ((++failures < CL_VRRP_TRACK_FALL)) || now=1
     fi
     if [[ "$now" != "$last" ]]; then
       # Written in place (keepalived watches the file, not the folder, for modifications).
       echo "$now" >"$dir/track.value"
       last=$now
+      echo "$(it_now_ms) $now" >>"$dir/track.changes"
     fi
     sleep "$sleep_s"
   done
+}
+
+# cl_vrrp_track_changed_at <host> <verdict> <since-ms>: when (ms) the poller of the host
+# (CL_VRRP_TRACK_MS > 0) first wrote that verdict (0 ok, 1 failed) at or after since-ms ("" if
+# not yet).
+cl_vrrp_track_changed_at() {
+  awk -v v="$2" -v t="$3" '$1 >= t && $2 == v { print $1; exit }' \
+    "$IT_WORK/$1/keepalived/track.changes" 2>/dev/null
 }
 
 # cl_vrrp_stop <host>: stop keepalived politely (it drops the VIP and sends a priority-0

@@ -87,11 +87,6 @@ threads = 1
 [log]
 level = "debug"
 
-# The test asks far more often than clients would (one client every 50 ms): bounded load would
-# send some of them to another member (load_spill), and the answers are to stay the same.
-[steering]
-load_floor = 1000000
-
 [http]
 listen = ["${FRONT[$self]}:8080"]
 

@@ -468,7 +468,7 @@ part_vrrp() {
   start_instance f1
   t_vip=$(ms_until "$t0" 30000 cl_vrrp_is_holder "$VIP" f1 f1 f2)
   local t_ready
-  t_ready=$(ms_until "$t0" 30000 instances_ready f1)
+  t_ready=$(ms_until "$t0" 60000 instances_ready f1)
   sleep 0.5
   prober_stop
   lost=$(unanswered_after "$probes" "$t0")
@@ -563,7 +563,7 @@ part_ecmp() {
   t0=$(it_now_ms)
   it_link_set f1 up
   start_instance f1
-  t_ready=$(ms_until "$t0" 30000 instances_ready f1 f2)
+  t_ready=$(ms_until "$t0" 60000 instances_ready f1 f2)
   cl_ecmp_announce f1
   t_back=$(ms_until "$t0" 30000 answered_via_vip_by "$c" f1)
   sleep 0.5

@@ -148,7 +148,8 @@ class Selector {
   std::uint64_t windowed(std::size_t member) const noexcept { return window_.count(member); }
   std::uint64_t windowed_total() const noexcept { return window_.total(); }
   std::size_t eligible_count() const noexcept { return eligible_.size(); }
-  // The slot owners, shared with every copy of this selector.
+  // The slot owners, shared with every copy of this selector; null with fewer than 8
+  // eligible members (their owner is scored per pick, a few scores).
   const std::shared_ptr<const SlotTable>& slot_table() const noexcept { return table_; }
 
  private:
@@ -167,6 +168,7 @@ class Selector {
     return capacity_cap_[member] != 0 && window_.count(member) >= capacity_cap_[member];
   }
   double load_bound(std::size_t member, double weight_sum) const noexcept;
+  std::size_t owner_of(std::uint16_t slot) const noexcept;  // precondition: one is eligible
   Pick walk(std::uint64_t slot_hash, std::optional<std::size_t> avoid) noexcept;
 
   std::vector<SelectorMember> members_;

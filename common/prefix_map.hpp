@@ -19,6 +19,10 @@
 
 namespace ikesteer {
 
+namespace detail {
+__extension__ typedef unsigned __int128 Uint128;  // an IPv6 address as a number
+}
+
 class PrefixMap {
  public:
   struct Entry {
@@ -56,11 +60,6 @@ class PrefixMap {
 
  private:
   static constexpr std::uint32_t kNone = UINT32_MAX;
-  struct Key128 {
-    std::uint64_t hi = 0;
-    std::uint64_t lo = 0;
-    auto operator<=>(const Key128&) const = default;
-  };
   // Disjoint ranges covering the whole family: ranges start at starts[i] and name
   // entries_[entry[i]] (kNone: no prefix covers them); starts[0] == 0.
   template <class Key>
@@ -70,6 +69,7 @@ class PrefixMap {
   };
   // The innermost entry containing `a` (canonical: not IPv4-mapped), or kNone.
   std::uint32_t innermost(const IpAddress& a) const noexcept;
+  void index_v6();
   Match match(std::uint32_t index) const noexcept;
 
   std::vector<Entry> entries_;
@@ -77,7 +77,12 @@ class PrefixMap {
   Ranges<std::uint32_t> v4_;
   // v4_index_[h]: the first v4_ range starting at or after h << 16 (65537 of them).
   std::vector<std::uint32_t> v4_index_;
-  Ranges<Key128> v6_;
+  Ranges<detail::Uint128> v6_;
+  // Like v4_index_, over the 16 bits after the v6_shift_ leading bits all v6_ starts but the
+  // first share (v6_base_, in place); addresses outside that block search all of v6_.
+  std::vector<std::uint32_t> v6_index_;
+  unsigned v6_shift_ = 0;
+  detail::Uint128 v6_base_ = 0;
 };
 
 }  // namespace ikesteer

@@ -301,7 +301,7 @@ until_all_answered() {
   declare -A done_at=()
   while ((${#done_at[@]} < ${#CLIENTS[@]})); do
     (($(it_now_ms) - t0 <= limit)) ||
-      it_fail "after $limit ms, only ${#done_at[@]} of ${#CLIENTS[@]} clients were answered via $VIP"
+      it_fail "after $limit ms, only ${#done_at[@]} of ${#CLIENTS[@]} clients were answered via $VIP$(vrrp_situation)"
     while read -r a r t; do
       [[ "$r" == - || -n "${done_at[$a]:-}" ]] && continue
       [[ "$r" == "${EXPECT[$a]}" ]] || it_fail "via $VIP, $a was sent to $r, expected ${EXPECT[$a]}"
@@ -322,13 +322,19 @@ note_holder() {
   IT_PIDS+=("$!")
 }
 
+# vrrp_situation: " (VRRP: <each keepalived's state>)" while keepalived runs, for messages.
+vrrp_situation() {
+  [[ -n "${IT_PID_OF[f1/keepalived]:-}${IT_PID_OF[f2/keepalived]:-}" ]] || return 0
+  echo " (VRRP: $(cl_vrrp_describe "$VIP" f1 f2))"
+}
+
 # ms_until <t0> <limit-ms> <command...>: ms from t0 until the command succeeds (polled every
 # 20 ms); fails the test when the limit passes.
 ms_until() {
   local t0=$1 limit=$2
   shift 2
   while ! "$@" >/dev/null 2>&1; do
-    (($(it_now_ms) - t0 <= limit)) || it_fail "not within $limit ms: $*"
+    (($(it_now_ms) - t0 <= limit)) || it_fail "not within $limit ms: $*$(vrrp_situation)"
     sleep 0.02
   done
   echo $(($(it_now_ms) - t0))

@@ -23,6 +23,7 @@
 #   VRRP       cl_vrrp_start <host> <priority> <vip> <track-command...>
 #              cl_vrrp_stop <host>, cl_vrrp_kill <host>
 #              cl_vrrp_holder <vip> <host>...  the host that has the VIP ("" if none)
+#              cl_vrrp_describe <vip> <host>...  states, track interfaces, VIP (for messages)
 #              cl_vrrp_state <host>        MASTER, BACKUP, FAULT... as keepalived last logged it
 #              cl_vrrp_track_changed_at <host> <0|1> <since-ms>  when the track poller
 #                                          (CL_VRRP_TRACK_MS) saw the command succeed/fail
@@ -320,7 +321,9 @@ cl_wait_ms() {
 # most once a second: a failing command puts the instance into FAULT within ~1 s, it drops the
 # VIP and sends a priority-0 advert, and the backup takes over after its skew time.
 # CL_VRRP_TRACK_MS=N (N > 0) instead polls the track command every N ms from a shell loop here
-# that writes 0/1 into a track_file (keepalived reads it on inotify), for sub-second takeovers.
+# that sets an interface of its own (cltrack, a veth) up or down, which keepalived tracks (track_interface,
+# told by netlink at once), for sub-second takeovers. Not a track_file: keepalived learns of
+# that file's changes by inotify, which a machine that has used up its inotify instances lacks.
 CL_VRRP_ID=${CL_VRRP_ID:-51}
 CL_VRRP_ADVERT_INT=${CL_VRRP_ADVERT_INT:-0.3}
 CL_VRRP_TRACK_MS=${CL_VRRP_TRACK_MS:-0}
@@ -358,13 +361,15 @@ cl_vrrp_start() {
   } >"$dir/track.sh"
   chmod 755 "$dir/track.sh"
   if ((CL_VRRP_TRACK_MS > 0)); then
-    echo 1 >"$dir/track.value"
-    track_conf="track_file cl_track {
-  file \"$dir/track.value\"
-  weight 0
-}"
-    track_ref="track_file {
-    cl_track
+    # A veth pair (kernels without the dummy module have veth: the tests' links are veths);
+    # cltrack is down until the poller's first success (as init_fail does for a vrrp_script).
+    ip -n "$ns" link show cltrack >/dev/null 2>&1 ||
+      ip -n "$ns" link add cltrack type veth peer name cltrack-peer
+    ip -n "$ns" link set cltrack-peer up
+    ip -n "$ns" link set cltrack down
+    track_conf=""
+    track_ref="track_interface {
+    cltrack
   }"
   else
     track_conf="vrrp_script cl_track {
@@ -408,7 +413,7 @@ $( ((CL_VRRP_PREEMPT)) || echo "  nopreempt")
   $track_ref
 }
 EOF
-  keepalived -t -f "$dir/keepalived.conf" >"$dir/config-test.out" 2>&1 ||
+  ip netns exec "$ns" keepalived -t -f "$dir/keepalived.conf" >"$dir/config-test.out" 2>&1 ||
     { cat "$dir/config-test.out" >&2; it_fail "keepalived -t rejected $dir/keepalived.conf"; }
   : >"$dir/keepalived.log"
   # shellcheck disable=SC2034 # read by lib.sh's it_dump_logs
@@ -430,10 +435,10 @@ EOF
     it_file_has "$dir/keepalived.log" '\(cl_vip\) Entering (BACKUP|FAULT|MASTER) STATE'
 }
 
-# cl_vrrp_poller <host>: run the host's track command every CL_VRRP_TRACK_MS ms and write its
-# verdict (0 ok, 1 failed CL_VRRP_TRACK_FALL times in a row) into the track file when it
-# changes, and "<ms> <verdict>" into track.changes beside it (cl_vrrp_track_changed_at). Runs
-# in the background.
+# cl_vrrp_poller <host>: run the host's track command every CL_VRRP_TRACK_MS ms; when its
+# verdict (0 ok, 1 failed CL_VRRP_TRACK_FALL times in a row) changes, set the host's cltrack
+# interface up (0) or down (1) and append "<ms> <verdict>" to track.changes
+# (cl_vrrp_track_changed_at). Runs in the background.
 cl_vrrp_poller() {
   local dir="$IT_WORK/$1/keepalived" ns last=1 now failures=0
   ns=$(it_ns "$1")
@@ -448,8 +453,7 @@ cl_vrrp_poller() {
       ((++failures < CL_VRRP_TRACK_FALL)) || now=1
     fi
     if [[ "$now" != "$last" ]]; then
-      # Written in place (keepalived watches the file, not the folder, for modifications).
-      echo "$now" >"$dir/track.value"
+      if ((now == 0)); then ip -n "$ns" link set cltrack up; else ip -n "$ns" link set cltrack down; fi
       last=$now
       echo "$(it_now_ms) $now" >>"$dir/track.changes"
     fi
@@ -495,6 +499,22 @@ cl_vrrp_kill() {
 cl_vrrp_state() {
   sed -nE 's/.*\(cl_vip\) Entering ([A-Z]+) STATE.*/\1/p' "$IT_WORK/$1/keepalived/keepalived.log" |
     tail -n 1
+}
+
+# cl_vrrp_describe <vip> <host>...: each host's keepalived state, its track interface and
+# whether it has the VIP, for failure messages ("f1 FAULT track=DOWN; f2 BACKUP track=UP VIP").
+cl_vrrp_describe() {
+  local vip=$1 h out=""
+  shift
+  for h in "$@"; do
+    if [[ -n "${IT_PID_OF["$h/keepalived"]:-}" ]]; then out+="$h $(cl_vrrp_state "$h")"
+    else out+="$h (no keepalived)"
+    fi
+    out+=" track=$(ip -n "$(it_ns "$h")" -br link show cltrack 2>/dev/null | awk '{ print $2 }')"
+    it_has_address "$h" "$vip" && out+=" VIP"
+    out+="; "
+  done
+  echo "${out%; }"
 }
 
 # cl_vrrp_holder <vip> <host>...: prints the host that has the VIP ("" if none); fails if more

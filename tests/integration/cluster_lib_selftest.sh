@@ -5,7 +5,7 @@
 # skipping a dead host, and the audit hook. Prints the figures it measures.
 #
 # Usage: sudo tests/integration/cluster_lib_selftest.sh [etcd] [vrrp] [ecmp] [audit]
-#   (default: all). CL_VRRP_TRACK_MS=200 to test keepalived's track_file mode.
+#   (default: all). CL_VRRP_TRACK_MS=200 to test the polled track (a tracked interface).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -223,7 +223,7 @@ neigh_is() { [[ "$(cl_neigh_mac "$1" "$2")" == "$3" ]]; }
 # --------------------------------------------------------------------------- VRRP
 part_vrrp() {
   local mode="vrrp_script, 1 s" t_vip t_mac t_ans mac1 mac2 e1pid
-  ((CL_VRRP_TRACK_MS > 0)) && mode="track_file polled every ${CL_VRRP_TRACK_MS} ms"
+  ((CL_VRRP_TRACK_MS > 0)) && mode="track interface polled every ${CL_VRRP_TRACK_MS} ms"
   mac1=$(cl_mac_of f1)
   mac2=$(cl_mac_of f2)
   # Stand-ins for ikesteer: UDP servers on the VIP (IP_FREEBIND: bound before the VIP is there).

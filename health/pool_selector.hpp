@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -75,8 +76,8 @@ class PoolSelector {
                                    std::span<const std::uint16_t> order) const noexcept;
 
   // Takes over the previous pool selector's load window for members present in both (by
-  // name), wherever their pools were. Call before the first pick(). Allocates.
-  void carry_load_from(const PoolSelector& previous);
+  // name), wherever their pools were. Call before the first pick(). No allocation.
+  void carry_load_from(const PoolSelector& previous) noexcept;
 
   const std::vector<SelectorMember>& members() const noexcept { return members_; }
   std::size_t pool_count() const noexcept { return pools_.size(); }
@@ -99,12 +100,14 @@ class PoolSelector {
 
  private:
   PoolSelector(std::vector<SelectorMember> members, std::vector<Selector> pools,
-               std::vector<std::vector<std::size_t>> pool_members, std::vector<std::size_t> local);
+               std::vector<std::vector<std::size_t>> pool_members, std::vector<std::size_t> local,
+               std::vector<std::pair<std::uint64_t, std::size_t>> by_seed);
 
   std::vector<SelectorMember> members_;
   std::vector<Selector> pools_;
-  std::vector<std::vector<std::size_t>> pool_members_;  // per pool: local index -> member
-  std::vector<std::size_t> local_;                      // per member: index within its pool
+  std::vector<std::vector<std::size_t>> pool_members_;          // per pool: local index -> member
+  std::vector<std::size_t> local_;                              // per member: index within its pool
+  std::vector<std::pair<std::uint64_t, std::size_t>> by_seed_;  // (seed, member), sorted
 };
 
 }  // namespace ikesteer::health

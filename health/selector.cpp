@@ -95,6 +95,9 @@ Selector::Selector(std::vector<SelectorMember> members, const SelectorOptions& o
       seeds_(std::move(seeds)),
       window_(members_.size(), options.window) {
   const auto window_seconds = static_cast<std::uint64_t>(options.window.count());
+  by_seed_.reserve(seeds_.size());
+  for (std::size_t i = 0; i < seeds_.size(); ++i) by_seed_.emplace_back(seeds_[i], i);
+  std::sort(by_seed_.begin(), by_seed_.end());
   capacity_cap_.reserve(members_.size());
   std::optional<double> least_load;
   for (std::size_t i = 0; i < members_.size(); ++i) {
@@ -243,17 +246,12 @@ std::vector<std::size_t> Selector::rank(std::span<const std::byte> key) const {
   return order;
 }
 
-void Selector::carry_load_from(const Selector& previous) {
+void Selector::carry_load_from(const Selector& previous) noexcept {
   // Seeds follow names: find each member's seed among the previous ones, then check the name.
-  std::vector<std::pair<std::uint64_t, std::size_t>> by_seed;
-  by_seed.reserve(previous.seeds_.size());
-  for (std::size_t j = 0; j < previous.seeds_.size(); ++j)
-    by_seed.emplace_back(previous.seeds_[j], j);
-  std::sort(by_seed.begin(), by_seed.end());
   for (std::size_t i = 0; i < members_.size(); ++i) {
-    const auto it = std::lower_bound(by_seed.begin(), by_seed.end(),
+    const auto it = std::lower_bound(previous.by_seed_.begin(), previous.by_seed_.end(),
                                      std::pair<std::uint64_t, std::size_t>{seeds_[i], 0});
-    if (it != by_seed.end() && it->first == seeds_[i] &&
+    if (it != previous.by_seed_.end() && it->first == seeds_[i] &&
         previous.members_[it->second].name == members_[i].name)
       window_.carry(previous.window_, it->second, i);
   }

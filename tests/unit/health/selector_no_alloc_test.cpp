@@ -71,5 +71,25 @@ TEST_CASE("PoolSelector::pick() does not allocate, with 1,000 members in 10 pool
   CHECK(chosen == 5'000);
 }
 
+TEST_CASE("carrying load into a new selector does not allocate (packet threads do it)") {
+  Selector old = test::make_selector(many_members());
+  Selector next = test::make_selector(many_members());
+  auto pools = PoolSelector::create(many_members(), 10);
+  auto next_pools = PoolSelector::create(many_members(), 10);
+  REQUIRE(pools.has_value());
+  REQUIRE(next_pools.has_value());
+  for (std::uint32_t i = 0; i < 1000; ++i) {
+    (void)old.pick(test::prefix_key(i).span(), std::nullopt, test::kT0);
+    (void)pools->pick(test::prefix_key(i).span(), std::vector<std::uint16_t>{3}, std::nullopt,
+                      test::kT0);
+  }
+  const std::size_t before = ikesteer::test::allocations();
+  next.carry_load_from(old);
+  next_pools->carry_load_from(*pools);
+  CHECK(ikesteer::test::allocations() - before == 0);
+  CHECK(next.windowed_total() == old.windowed_total());
+  CHECK(next_pools->windowed_total(3) == pools->windowed_total(3));
+}
+
 }  // namespace
 }  // namespace ikesteer::health

@@ -45,10 +45,12 @@ struct PoolPick {
   // Why the chosen pool's selector chose that member; with no member, Overloaded when some
   // pool of the order had an eligible member at capacity, else NoEligibleMember.
   PickReason reason;
-  std::uint16_t pool;         // the chosen member's pool; kNoPool with no member
-  std::uint16_t first_pool;   // the order's first pool; kNoPool for an empty order
-  PoolSkip first_skip;        // why the first pool was passed; None when it chose
-  std::uint8_t pools_passed;  // pools of the order tried before the chosen one (saturates)
+  std::uint16_t pool;        // the chosen member's pool; kNoPool with no member
+  std::uint16_t first_pool;  // the order's first pool; kNoPool for an empty order
+  PoolSkip first_skip;       // why the first pool was passed; None when it chose
+  // Pools of the order passed before the chosen one (all of them for the last resort, or with
+  // no member); saturates at 255.
+  std::uint8_t pools_passed;
 };
 
 class PoolSelector {

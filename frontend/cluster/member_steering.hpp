@@ -29,6 +29,9 @@ class MemberSteering final : public redirect::GatewaySelector {
                                                 TimePoint now) noexcept override;
 
   const SteeringPlan& plan() const noexcept { return *plan_; }
+  const std::shared_ptr<const SteeringPlan>& shared_plan() const noexcept { return plan_; }
+  // The loop's selector, with the load it counted.
+  const health::PoolSelector& selector() const noexcept { return *selector_; }
 
  private:
   std::shared_ptr<const SteeringPlan> plan_;

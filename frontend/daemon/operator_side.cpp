@@ -153,9 +153,15 @@ SteeringExplanation OperatorSide::explain(const IpAddress& client) const {
   e.client = client;
   e.key = plan.key(client);
   for (const std::uint16_t pool : plan.route(client).pools) e.pools.push_back(plan.pools()[pool]);
-  // A copy of the plan's selector has no load: where the client goes at low volume, and why.
-  health::PoolSelector fresh = plan.selector();
-  const SteeringDecision d = plan.steer(fresh, client, std::nullopt, Clock::now());
+  // Where the client would go now: with the load an IKE loop has counted (as of its last
+  // publish, at most a second ago) when one steers by this plan, else with none.
+  health::PoolSelector now = plan.selector();
+  for (const IkeCounters& loop : parts_.ike_loops())
+    if (loop.plan == published.steering && loop.selector) {
+      now = *loop.selector;
+      break;
+    }
+  const SteeringDecision d = plan.steer(now, client, std::nullopt, Clock::now());
   e.reason = d.pick.reason;
   if (d.pick.member) {
     const MemberConfig& m = published.config->members[*d.pick.member];

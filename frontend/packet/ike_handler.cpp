@@ -64,6 +64,8 @@ void IkeHandler::publish() {
   published_.recent.assign(recent_.begin(), recent_.begin() + static_cast<std::ptrdiff_t>(std::min(
                                                                   recent_next_, recent_.size())));
   published_.config = config_;
+  published_.plan = steering_.shared_plan();
+  published_.selector = std::make_shared<const health::PoolSelector>(steering_.selector());
 }
 
 // Switches to what the publisher built; nothing here allocates or throws (the previous

@@ -33,6 +33,10 @@ struct IkeCounters {
   // The loop's most recent redirects (a ring, unordered) and the configuration they index.
   std::vector<DecisionRecord> recent;
   std::shared_ptr<const Config> config;
+  // The loop's steering as of its last publish, with the load it had counted: where a client
+  // would go now (GET /api/v1/decision).
+  std::shared_ptr<const SteeringPlan> plan{};
+  std::shared_ptr<const health::PoolSelector> selector{};
 };
 
 class IkeHandler final : public DatagramHandler {

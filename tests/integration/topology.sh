@@ -439,8 +439,8 @@ phase_pool_down() {
     $(jq -r .spilled_from.why <<<"$d") == no_eligible_member ]] ||
     it_fail "decision with eu down: expected pool us, spilled_from {eu, no_eligible_member}: $d"
   it_log "decision with eu down: pool $(jq -r .pool <<<"$d"), spilled_from $(jq -c .spilled_from <<<"$d")"
-  [[ $(it_ikesteer_field front "$c" pool) == us ]] ||
-    it_fail "ikesteer's \"redirected\" line for $c with eu down does not say pool=us"
+  [[ $(it_ikesteer_field front "$c" pool) == us && $(it_ikesteer_field front "$c" spilled_from) == eu ]] ||
+    it_fail "ikesteer's \"redirected\" line for $c with eu down does not say pool=us spilled_from=eu"
   dns_check dig 198.51.100.0/24 A "$m" 24
   # Nobody else moved.
   goes_to cus "${US_ASK[0]}" "$us_home" || it_fail "a us client moved while eu was down"
@@ -509,7 +509,18 @@ EOF
   # The order: the /24's owner until its capacity, its pool mate, then the eu pool.
   [[ $(wc -w <<<"$seq") == 3 ]] || it_fail "the burst went to the pools in this order: $seq"
 
-  # The decision explains where the next us client goes and why.
+  # The recent decisions (the dashboard's "why recent clients went where") explain each of the
+  # last ones: the spilled clients with pool eu and spilled_from {us, overloaded}.
+  local recent n_recent_spilled
+  recent=$(api /api/v1/decisions)
+  printf 'recent %s\n' "$recent" >>"$IT_WORK/decisions.log"
+  n_recent_spilled=$(jq '[.decisions[] | select(.client | startswith("203.0.113."))
+    | select(.pool == "eu" and .spilled_from.pool == "us" and .spilled_from.why == "overloaded")] | length' <<<"$recent")
+  it_log "recent decisions: $n_recent_spilled burst clients shown with pool eu, spilled_from {us, overloaded}; e.g. $(jq -c '[.decisions[] | select(.pool == "eu")][0] | {client, member, pool, reason, spilled_from}' <<<"$recent")"
+  ((n_recent_spilled == n_eu)) ||
+    it_fail "/api/v1/decisions shows $n_recent_spilled spilled burst clients, $n_eu spilled: $(jq -c '.decisions[:4]' <<<"$recent")"
+
+  # The decision for a client explains where the next us client goes and why.
   local d last="203.0.113.$((BURST_FIRST + BURST - 1))"
   d=$(api "/api/v1/decision?client=${US_ASK[0]}")
   printf 'capacity %s\n' "$d" >>"$IT_WORK/decisions.log"
@@ -522,7 +533,8 @@ EOF
   local line logged_eu
   line=$(grep -E "msg=\"?redirected\"? .*client=$(it_re_escape "$last")( |\$)" "$(it_ikesteer_log front)" | tail -n 1)
   it_log "log: $line"
-  [[ $(it_ikesteer_field front "$last" pool) == eu ]] || it_fail "the redirected line of $last does not say pool=eu: $line"
+  [[ $(it_ikesteer_field front "$last" pool) == eu && $(it_ikesteer_field front "$last" spilled_from) == us ]] ||
+    it_fail "the redirected line of $last does not say pool=eu spilled_from=us: $line"
   logged_eu=$(grep -E 'msg="?redirected"? .*client=203\.0\.113\.(1[0-4][0-9]) ' "$(it_ikesteer_log front)" |
     grep -cE ' pool="?eu"?( |$)' || true)
   ((logged_eu == n_eu)) || it_fail "ikesteer logged $logged_eu redirects of burst clients with pool=eu, $n_eu went there"

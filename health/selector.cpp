@@ -1,7 +1,6 @@
 #include "health/selector.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <utility>
 
@@ -12,34 +11,13 @@ namespace {
 
 constexpr std::chrono::seconds kMaxWindow{3600};
 
-// One eligible member's standing for one pick; trivially constructible so that pick() can
-// keep kMaxMembers of them on the stack without initialising them.
-struct Candidate {
-  double score;
-  std::uint64_t seed;
-  std::size_t member;
-  bool running;     // still in the running: not avoided, not at capacity
-  PickReason skip;  // why it is not in the running, when it is not
-};
-
-// Position of the best-ranked candidate whose bit is not set in `visited`. Precondition: one
-// is left.
-std::size_t next_best(std::span<const Candidate> c, std::uint64_t visited) noexcept {
-  std::size_t best = c.size();
-  for (std::size_t p = 0; p < c.size(); ++p) {
-    if ((visited >> p) & 1U) continue;
-    if (best == c.size() || ranks_before(c[p].score, c[p].seed, c[best].score, c[best].seed))
-      best = p;
-  }
-  return best;
-}
-
 }  // namespace
 
 std::string_view to_string(SelectorError e) noexcept {
   switch (e) {
     case SelectorError::TooManyMembers:
-      return "more than 64 members";
+      static_assert(kMaxMembers == 4096);
+      return "more than 4096 members";
     case SelectorError::EmptyName:
       return "member without a name";
     case SelectorError::DuplicateName:
@@ -50,6 +28,10 @@ std::string_view to_string(SelectorError e) noexcept {
       return "load factor must be > 1";
     case SelectorError::BadWindow:
       return "load window must be 1 s .. 1 h";
+    case SelectorError::TooManyPools:
+      return "more than 1024 pools";
+    case SelectorError::BadPool:
+      return "a member's pool is not one of the pools";
   }
   return "unknown";
 }
@@ -75,7 +57,8 @@ std::string_view to_string(PickReason r) noexcept {
 }
 
 Result<Selector, SelectorError> Selector::create(std::vector<SelectorMember> members,
-                                                 const SelectorOptions& options) {
+                                                 const SelectorOptions& options,
+                                                 const Selector* previous) {
   if (!(options.load_factor > 1.0) || !std::isfinite(options.load_factor))
     return fail(SelectorError::BadLoadFactor);
   if (options.window < std::chrono::seconds{1} || options.window > kMaxWindow)
@@ -95,11 +78,11 @@ Result<Selector, SelectorError> Selector::create(std::vector<SelectorMember> mem
   if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
     return fail(SelectorError::DuplicateName);
 
-  return Selector(std::move(members), options, std::move(seeds));
+  return Selector(std::move(members), options, std::move(seeds), previous);
 }
 
 Selector::Selector(std::vector<SelectorMember> members, const SelectorOptions& options,
-                   std::vector<std::uint64_t> seeds)
+                   std::vector<std::uint64_t> seeds, const Selector* previous)
     : members_(std::move(members)),
       options_(options),
       seeds_(std::move(seeds)),
@@ -111,6 +94,7 @@ Selector::Selector(std::vector<SelectorMember> members, const SelectorOptions& o
     capacity_cap_.push_back(members_[i].capacity * window_seconds);
     if (!members_[i].eligible) continue;
     eligible_.push_back(i);
+    eligible_weight_ += members_[i].weight;
     if (const auto load = members_[i].reported_load)
       least_load = std::min(*load, least_load.value_or(*load));
   }
@@ -118,6 +102,21 @@ Selector::Selector(std::vector<SelectorMember> members, const SelectorOptions& o
   for (const std::size_t i : eligible_)
     busy_[i] = members_[i].reported_load &&
                *members_[i].reported_load > *least_load + options_.load_margin;
+  scratch_.resize(eligible_.size());
+
+  std::vector<SlotMember> slot_members;
+  slot_members.reserve(members_.size());
+  for (std::size_t i = 0; i < members_.size(); ++i)
+    slot_members.push_back({seeds_[i], members_[i].weight, members_[i].eligible});
+  table_ =
+      previous ? SlotTable::build(slot_members, previous->table_) : SlotTable::build(slot_members);
+}
+
+double Selector::load_bound(std::size_t member, double weight_sum) const noexcept {
+  const double total_after = static_cast<double>(window_.total() + 1);
+  return std::max(
+      static_cast<double>(options_.load_floor),
+      std::ceil(options_.load_factor * members_[member].weight / weight_sum * total_after));
 }
 
 Pick Selector::pick(std::span<const std::byte> key, std::optional<std::size_t> avoid,
@@ -125,22 +124,31 @@ Pick Selector::pick(std::span<const std::byte> key, std::optional<std::size_t> a
   window_.advance(now);
   if (eligible_.empty()) return {std::nullopt, PickReason::NoEligibleMember};
 
-  const std::uint64_t client = client_hash(key);
+  const std::uint16_t slot = slot_of(client_hash(key));
+  const std::size_t owner = table_->owner(slot);
   const bool avoiding =
       avoid && *avoid < members_.size() && members_[*avoid].eligible && eligible_.size() > 1;
-  std::array<Candidate, kMaxMembers> scratch;
-  const std::span<Candidate> candidates(scratch.data(), eligible_.size());
+  if (!(avoiding && *avoid == owner) && !at_capacity(owner) && !busy_[owner] &&
+      static_cast<double>(window_.count(owner) + 1) <= load_bound(owner, eligible_weight_)) {
+    window_.add(owner);
+    return {owner, PickReason::HashOwner};
+  }
+  return walk(slot_hash(slot), avoiding ? avoid : std::nullopt);
+}
+
+Pick Selector::walk(std::uint64_t hash, std::optional<std::size_t> avoid) noexcept {
+  const std::span<Candidate> candidates(scratch_.data(), eligible_.size());
   double running_weight = 0.0;
   std::size_t running = 0;
   std::size_t busy = 0;  // would be running but for their reported load
   for (std::size_t p = 0; p < candidates.size(); ++p) {
     const std::size_t m = eligible_[p];
     Candidate& c = candidates[p];
-    c = {hrw_score(seeds_[m], client, members_[m].weight), seeds_[m], m, false,
+    c = {hrw_score(seeds_[m], hash, members_[m].weight), seeds_[m], m, false,
          PickReason::HashOwner};
-    if (avoiding && m == *avoid) {
+    if (avoid && m == *avoid) {
       c.skip = PickReason::AvoidedRedirectedFrom;
-    } else if (capacity_cap_[m] != 0 && window_.count(m) >= capacity_cap_[m]) {
+    } else if (at_capacity(m)) {
       c.skip = PickReason::CapacitySpill;
     } else if (busy_[m]) {
       c.skip = PickReason::ReportedLoadSpill;
@@ -161,23 +169,24 @@ Pick Selector::pick(std::span<const std::byte> key, std::optional<std::size_t> a
   }
   if (running == 0) return {std::nullopt, PickReason::Overloaded};
 
-  const double total_after = static_cast<double>(window_.total() + 1);
   // Why the owner (step 0) was passed over; stays HashOwner while the owner is the answer.
   PickReason owner_skip = PickReason::HashOwner;
-  std::uint64_t visited = 0;
   for (std::size_t step = 0;; ++step) {
-    const std::size_t p = next_best(candidates, visited);
-    visited |= std::uint64_t{1} << p;
-    const Candidate& c = candidates[p];
+    // Selection sort, one step at a time: the walk usually ends after a step or two.
+    std::size_t best = step;
+    for (std::size_t p = step + 1; p < candidates.size(); ++p)
+      if (ranks_before(candidates[p].score, candidates[p].seed, candidates[best].score,
+                       candidates[best].seed))
+        best = p;
+    std::swap(candidates[step], candidates[best]);
+    const Candidate& c = candidates[step];
     PickReason skip = c.skip;
     if (c.running) {
       // The bounds of the running members add up to at least load_factor x (total + 1) >
       // total + 1 assignments, so if every other one is full this one has room: the last is
       // taken without the floating-point test, which rounding could otherwise fail.
-      const double bound = std::max(
-          static_cast<double>(options_.load_floor),
-          std::ceil(options_.load_factor * members_[c.member].weight / running_weight * total_after));
-      if (--running == 0 || static_cast<double>(window_.count(c.member) + 1) <= bound) {
+      if (--running == 0 || static_cast<double>(window_.count(c.member) + 1) <=
+                                load_bound(c.member, running_weight)) {
         window_.add(c.member);
         return {c.member, owner_skip};
       }
@@ -188,21 +197,13 @@ Pick Selector::pick(std::span<const std::byte> key, std::optional<std::size_t> a
 }
 
 std::optional<std::size_t> Selector::owner(std::span<const std::byte> key) const noexcept {
-  const std::uint64_t client = client_hash(key);
-  std::optional<std::size_t> best;
-  double best_score = 0.0;
-  for (const std::size_t m : eligible_) {
-    const double score = hrw_score(seeds_[m], client, members_[m].weight);
-    if (!best || ranks_before(score, seeds_[m], best_score, seeds_[*best])) {
-      best = m;
-      best_score = score;
-    }
-  }
-  return best;
+  const std::uint16_t owner = table_->owner(slot_of(client_hash(key)));
+  if (owner == SlotTable::kNoOwner) return std::nullopt;
+  return owner;
 }
 
 std::vector<std::size_t> Selector::rank(std::span<const std::byte> key) const {
-  const std::uint64_t client = client_hash(key);
+  const std::uint64_t client = slot_hash(slot_of(client_hash(key)));
   std::vector<std::pair<double, std::size_t>> scored;
   scored.reserve(eligible_.size());
   for (const std::size_t m : eligible_)
@@ -216,15 +217,25 @@ std::vector<std::size_t> Selector::rank(std::span<const std::byte> key) const {
   return order;
 }
 
-void Selector::carry_load_from(const Selector& previous) noexcept {
+void Selector::carry_load_from(const Selector& previous) {
+  // Seeds follow names: find each member's seed among the previous ones, then check the name.
+  std::vector<std::pair<std::uint64_t, std::size_t>> by_seed;
+  by_seed.reserve(previous.seeds_.size());
+  for (std::size_t j = 0; j < previous.seeds_.size(); ++j)
+    by_seed.emplace_back(previous.seeds_[j], j);
+  std::sort(by_seed.begin(), by_seed.end());
   for (std::size_t i = 0; i < members_.size(); ++i) {
-    for (std::size_t j = 0; j < previous.members_.size(); ++j) {
-      if (previous.members_[j].name == members_[i].name) {
-        window_.carry(previous.window_, j, i);
-        break;
-      }
-    }
+    const auto it = std::lower_bound(by_seed.begin(), by_seed.end(),
+                                     std::pair<std::uint64_t, std::size_t>{seeds_[i], 0});
+    if (it != by_seed.end() && it->first == seeds_[i] &&
+        previous.members_[it->second].name == members_[i].name)
+      window_.carry(previous.window_, it->second, i);
   }
+}
+
+void Selector::carry_load_from(const Selector& from, std::size_t from_member,
+                               std::size_t member) noexcept {
+  window_.carry(from.window_, from_member, member);
 }
 
 }  // namespace ikesteer::health

@@ -231,4 +231,30 @@ std::optional<PrefixMap::Match> PrefixMap::lookup(const IpPrefix& prefix) const 
   return match(index);
 }
 
+unsigned PrefixMap::uniform_length(const IpPrefix& prefix, unsigned from) const noexcept {
+  const IpPrefix p = IpPrefix::of(prefix.address, prefix.length);
+  // Entries are sorted by address, shorter first: the first one after {block, L} (in that
+  // order) is the first longer one starting inside the block, if any starts there at all.
+  auto holds_longer = [&](unsigned length) {
+    const IpPrefix block = IpPrefix::of(p.address, length);
+    const IpPrefix after{block.address, length + 1};
+    const auto it =
+        std::lower_bound(entries_.begin(), entries_.end(), after,
+                         [](const Entry& e, const IpPrefix& x) { return e.prefix < x; });
+    return it != entries_.end() && block.contains(it->prefix.address) &&
+           it->prefix.address.family() == block.address.family();
+  };
+  // Uniform at L means uniform at every longer length too: search for the shortest.
+  unsigned low = std::min(from, p.length), high = p.length;
+  if (holds_longer(high)) return p.length;
+  while (low < high) {
+    const unsigned mid = low + (high - low) / 2;
+    if (holds_longer(mid))
+      low = mid + 1;
+    else
+      high = mid;
+  }
+  return high;
+}
+
 }  // namespace ikesteer

@@ -54,6 +54,12 @@ class PrefixMap {
   // where the answer must hold for the whole prefix).
   std::optional<Match> lookup(const IpPrefix& prefix) const noexcept;
 
+  // How far the answer for `prefix` holds (the ECS scope, RFC 7871 §7.2.1): the shortest
+  // length L >= `from` such that no entry longer than L lies inside prefix's first L bits,
+  // so every address there has the same longest match as all of `prefix` (with `from` the
+  // covering match's length). prefix.length when even `prefix` holds a longer entry.
+  unsigned uniform_length(const IpPrefix& prefix, unsigned from) const noexcept;
+
   std::size_t size() const noexcept { return entries_.size(); }
   // The entries, sorted (IPv4 first, then by address, then shorter first).
   std::span<const Entry> entries() const noexcept { return entries_; }

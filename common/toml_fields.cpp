@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <tuple>
 #include <utility>
@@ -12,6 +13,10 @@ void Errors::add(const toml::source_region& at, std::string_view key, std::strin
   std::ostringstream s;
   s << file_ << ':' << at.begin.line << ':' << at.begin.column << ": " << key << ": " << reason;
   list_.push_back({at.begin.line, at.begin.column, s.str()});
+}
+
+void Errors::add_elsewhere(std::string text) {
+  list_.push_back({std::numeric_limits<toml::source_index>::max(), 0, std::move(text)});
 }
 
 std::vector<std::string> Errors::take() {
@@ -92,6 +97,21 @@ Apply text(std::string& out) {
     const auto v = n.value_exact<std::string>();
     if (!v) return "must be a string";
     out = *v;
+    return std::nullopt;
+  };
+}
+
+Apply string_list(std::vector<std::string>& out) {
+  return [&out](const toml::node& n) -> Reason {
+    const toml::array* a = n.as_array();
+    if (!a) return "must be an array of strings";
+    std::vector<std::string> parsed;
+    for (const toml::node& item : *a) {
+      const auto v = item.value_exact<std::string>();
+      if (!v) return "must be an array of strings";
+      parsed.push_back(*v);
+    }
+    out = std::move(parsed);
     return std::nullopt;
   };
 }

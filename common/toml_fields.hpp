@@ -30,7 +30,11 @@ class Errors {
  public:
   explicit Errors(std::string_view file) : file_(file) {}
   void add(const toml::source_region& at, std::string_view key, std::string_view reason);
+  // A problem in another file the configuration names ("networks.txt:12: unknown pool"),
+  // reported after those of the configuration itself.
+  void add_elsewhere(std::string text);
   std::vector<std::string> take();
+  const std::string& file() const noexcept { return file_; }
   bool empty() const { return list_.empty(); }
 
  private:
@@ -81,5 +85,28 @@ Apply seconds(std::chrono::duration<Rep, Period>& out, double min, double max) {
 
 Apply boolean(bool& out);
 Apply text(std::string& out);
+Apply string_list(std::vector<std::string>& out);
+
+// An array of tables ([[key]]), each checked against `fields_of(element, "key[i]")` and
+// required to carry `required` keys.
+template <class T, class FieldsOf>
+Apply table_array(std::vector<T>& out, std::string key, std::vector<std::string> required,
+                  FieldsOf fields_of, Errors& errors) {
+  return [&out, key = std::move(key), required = std::move(required), fields_of,
+          &errors](const toml::node& n) -> Reason {
+    const toml::array* list = n.as_array();
+    if (!list || !list->is_array_of_tables()) return "must be an array of tables ([[" + key + "]])";
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const toml::table& t = *(*list)[i].as_table();
+      const std::string prefix = key + "[" + std::to_string(i) + "]";
+      T element;
+      apply_table(t, prefix, fields_of(element, prefix), errors);
+      for (const std::string& r : required)
+        if (!t.contains(r)) errors.add(t.source(), prefix + "." + r, "is required");
+      out.push_back(std::move(element));
+    }
+    return std::nullopt;
+  };
+}
 
 }  // namespace ikesteer::toml_fields

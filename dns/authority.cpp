@@ -221,7 +221,7 @@ bool Authority::add_data(Answer& a, const ZoneSnapshot::Node& node, std::uint16_
     }
   }
   if (type == rrtype::kA || type == rrtype::kAaaa) {
-    if (node.cluster != kNone) return add_cluster(a, snap.clusters[node.cluster], type);
+    if (node.cluster != kNone) return add_cluster(a, node.cluster, type);
     if (node.member != kNone) {
       return add_addresses(a, snap.members[node.member].addresses[family_of(type)], type,
                            snap.zones[node.zone].ttl);
@@ -239,72 +239,88 @@ bool Authority::add_data(Answer& a, const ZoneSnapshot::Node& node, std::uint16_
   return true;
 }
 
-bool Authority::add_cluster(Answer& a, const ZoneSnapshot::Cluster& c,
-                            std::uint16_t type) noexcept {
+bool Authority::add_cluster(Answer& a, std::uint32_t cluster, std::uint16_t type) noexcept {
   const ZoneSnapshot& snap = a.snap;
+  const ZoneSnapshot::Cluster& c = snap.clusters[cluster];
   const std::size_t family = family_of(type);
   if (c.policy == ClusterPolicy::Frontend)
     return add_addresses(a, snap.frontend[family], type, c.ttl);
   const auto& candidates = c.candidates[family];
-  const std::size_t n = candidates.size();
-  if (n == 0) return true;  // NODATA
+  if (candidates.empty()) return true;  // NODATA
   if (c.fail_open[family]) ++counters_.fail_open;
   auto member_addresses = [&](std::uint32_t m) {
     return std::span<const IpAddress>(snap.members[m].addresses[family]);
   };
-  switch (c.policy) {
-    case ClusterPolicy::All: {
-      // Every candidate, the list rotated by the query's randomness (round-robin without
-      // shared state between threads).
-      const std::size_t start = a.context.random % n;
-      for (std::size_t i = 0; i < n; ++i)
-        if (!add_addresses(a, member_addresses(candidates[(start + i) % n]), type, c.ttl))
-          return false;
-      return true;
+
+  // Who asks: the client subnet when the resolver sent one (RFC 7871 §7.1.3: at most our own
+  // prefix length of it; SOURCE 0 means "do not use"), else the resolver's address.
+  const ClientSubnet& ecs = query_.edns.subnet;
+  IpAddress client = a.context.source;
+  unsigned bits = client.is_v4() ? 32 : 128;
+  const bool subnet = ecs.present && ecs.source_prefix > 0;
+  if (subnet) {
+    bits =
+        std::min<unsigned>(ecs.source_prefix, ecs.family == kEcsFamilyV4 ? kEcsMaxV4 : kEcsMaxV6);
+    client = ecs.address.masked(bits);
+  }
+  if (c.policy == ClusterPolicy::Sticky) {
+    // The answer depends on every bit of the prefix (the member's hash is over it).
+    if (subnet) a.ecs_scope = static_cast<std::uint8_t>(bits);
+    std::optional<std::size_t> chosen = a.chooser.choose(cluster, client, bits).member;
+    if (!chosen || *chosen >= snap.members.size() || !c.is_candidate[family][*chosen])
+      chosen = candidates[hash_bytes(client.bytes(), bits) % candidates.size()];
+    return add_addresses(a, member_addresses(static_cast<std::uint32_t>(*chosen)), type, c.ttl);
+  }
+
+  // By topology: the candidates in the pool of the chooser's member. The answer then holds
+  // for the chooser's scope, not just for this client's prefix.
+  std::optional<std::uint32_t> pool;
+  if (c.topology) {
+    const StickyChoice choice = a.chooser.choose(cluster, client, bits);
+    if (choice.member && *choice.member < snap.members.size() &&
+        c.is_candidate[family][*choice.member])
+      pool = snap.members[*choice.member].pool;
+    if (subnet) a.ecs_scope = static_cast<std::uint8_t>(std::min(choice.scope_bits, bits));
+  }
+  auto in_pool = [&](std::uint32_t m) { return !pool || snap.members[m].pool == *pool; };
+  const std::size_t n = candidates.size();
+  if (c.policy == ClusterPolicy::All) {
+    // Every candidate, the list rotated by the query's randomness (round-robin without
+    // shared state between threads).
+    const std::size_t start = a.context.random % n;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint32_t m = candidates[(start + i) % n];
+      if (in_pool(m) && !add_addresses(a, member_addresses(m), type, c.ttl)) return false;
     }
-    case ClusterPolicy::Weighted: {
-      // `count` members drawn by weight without replacement: each draw picks a remaining
-      // member with probability weight / remaining weight.
-      std::array<bool, kMaxMembers> taken{};
-      double remaining = 0;
-      for (std::uint32_t m : candidates) remaining += snap.members[m].weight;
-      const std::size_t k = std::min<std::size_t>(c.count, n);
-      for (std::size_t draw = 0; draw < k; ++draw) {
-        double x =
-            unit_interval(mix64(a.context.random + 0x9e3779b97f4a7c15ULL * (draw + 1))) * remaining;
-        std::size_t pick = n;
-        for (std::size_t i = 0; i < n; ++i) {
-          if (taken[i]) continue;
-          pick = i;  // rounding can leave x >= 0 after the last one: take the last
-          x -= snap.members[candidates[i]].weight;
-          if (x < 0) break;
-        }
-        taken[pick] = true;
-        remaining -= snap.members[candidates[pick]].weight;
-        if (!add_addresses(a, member_addresses(candidates[pick]), type, c.ttl)) return false;
-      }
-      return true;
+    return true;
+  }
+  // Weighted: `count` members drawn by weight without replacement; each draw picks a
+  // remaining member with probability weight / remaining weight.
+  std::array<bool, kMaxMembers> taken{};
+  double remaining = 0;
+  std::size_t left = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (in_pool(candidates[i])) {
+      remaining += snap.members[candidates[i]].weight;
+      ++left;
+    } else {
+      taken[i] = true;
     }
-    case ClusterPolicy::Sticky: {
-      // The client subnet when the resolver sent one (RFC 7871 §7.1.3: at most our own
-      // prefix length of it; SOURCE 0 means "do not use"), else the resolver's address.
-      const ClientSubnet& ecs = query_.edns.subnet;
-      IpAddress client = a.context.source;
-      unsigned bits = client.is_v4() ? 32 : 128;
-      if (ecs.present && ecs.source_prefix > 0) {
-        bits = std::min<unsigned>(ecs.source_prefix,
-                                  ecs.family == kEcsFamilyV4 ? kEcsMaxV4 : kEcsMaxV6);
-        client = ecs.address.masked(bits);
-        a.ecs_scope = static_cast<std::uint8_t>(bits);
-      }
-      std::optional<std::size_t> chosen = a.chooser.choose(client, bits);
-      if (!chosen || *chosen >= snap.members.size() || !c.is_candidate[family][*chosen]) {
-        chosen = candidates[hash_bytes(client.bytes(), bits) % n];
-      }
-      return add_addresses(a, member_addresses(static_cast<std::uint32_t>(*chosen)), type, c.ttl);
+  }
+  const std::size_t k = std::min<std::size_t>(c.count, left);
+  for (std::size_t draw = 0; draw < k; ++draw) {
+    double x =
+        unit_interval(mix64(a.context.random + 0x9e3779b97f4a7c15ULL * (draw + 1))) * remaining;
+    std::size_t pick = n;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (taken[i]) continue;
+      pick = i;  // rounding can leave x >= 0 after the last one: take the last
+      x -= snap.members[candidates[i]].weight;
+      if (x < 0) break;
     }
-    case ClusterPolicy::Frontend:
-      break;  // handled above
+    taken[pick] = true;
+    remaining -= snap.members[candidates[pick]].weight;
+    if (!add_addresses(a, member_addresses(candidates[pick]), type, c.ttl)) return false;
   }
   return true;
 }

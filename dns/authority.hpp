@@ -17,18 +17,29 @@
 
 namespace ikesteer::dns {
 
-// dns/ cannot see health/: for ClusterPolicy::Sticky the authority asks this (frontend
-// implements it with the same consistent hashing as IKE redirects).
+// The member a chooser picks for a client, and how far its pool holds: the length of the
+// widest prefix around the client that the topology sends to the same pools (0 without a
+// topology or when it holds for every address).
+struct StickyChoice {
+  std::optional<std::size_t> member;
+  unsigned scope_bits = 0;
+};
+
+// dns/ cannot see health/: for ClusterPolicy::Sticky and topology answers the authority asks
+// this (frontend implements it with the same topology and consistent hashing as IKE
+// redirects).
 class StickyChooser {
  public:
   virtual ~StickyChooser() = default;
-  // `client_or_subnet` is the resolver's address (prefix_bits 32/128) or the EDNS Client Subnet
-  // prefix, already masked (prefix_bits <= 24 for IPv4, <= 56 for IPv6). Returns an index into
-  // the members passed to build_snapshot; nullopt, an index out of range or a member that may
-  // not be answered (ineligible outside fail-open, or without an address of the queried family)
-  // makes the authority fall back to a hash of the same prefix over the candidates.
-  virtual std::optional<std::size_t> choose(const IpAddress& client_or_subnet,
-                                            unsigned prefix_bits) noexcept = 0;
+  // `cluster` is the index of the cluster name (in the order given to build_snapshot);
+  // `client_or_subnet` is the resolver's address (prefix_bits 32/128) or the EDNS Client
+  // Subnet prefix, already masked (prefix_bits <= 24 for IPv4, <= 56 for IPv6). `member` is an
+  // index into the members passed to build_snapshot; nullopt, an index out of range or a
+  // member that may not be answered (ineligible outside fail-open, or without an address of
+  // the queried family) makes the authority fall back to a hash of the same prefix over the
+  // candidates (Sticky) or to every candidate (topology).
+  virtual StickyChoice choose(std::uint32_t cluster, const IpAddress& client_or_subnet,
+                              unsigned prefix_bits) noexcept = 0;
 };
 
 struct QueryContext {
@@ -104,7 +115,7 @@ class Authority {
   Rcode resolve(Answer& a) noexcept;
   // Adds the RRset(s) answering the query at `node`; false when they do not fit.
   bool add_data(Answer& a, const ZoneSnapshot::Node& node, std::uint16_t qtype) noexcept;
-  bool add_cluster(Answer& a, const ZoneSnapshot::Cluster& c, std::uint16_t type) noexcept;
+  bool add_cluster(Answer& a, std::uint32_t cluster, std::uint16_t type) noexcept;
   bool add_addresses(Answer& a, std::span<const IpAddress> addresses, std::uint16_t type,
                      std::uint32_t ttl) noexcept;
   bool add_negative(Answer& a, std::uint32_t zone) noexcept;

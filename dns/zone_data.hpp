@@ -49,14 +49,17 @@ class ZoneSnapshot {
   struct Member {
     std::array<std::vector<IpAddress>, 2> addresses;  // by family
     double weight = 1.0;
+    std::uint32_t pool = 0;  // members of one pool share the number
   };
   struct Cluster {
     ClusterPolicy policy = ClusterPolicy::All;
     unsigned count = 0;
+    bool topology = false;
     std::uint32_t ttl = 0;  // already state-aware: ttl_transition while any member transitions
-    // Per family: the members answers are drawn from (the eligible ones with an address of
-    // the family, or all with one when fewer than fail_open_min are eligible), whether that is
-    // the fail-open set, and a by-member-index membership flag.
+    // Per family: the members answers are drawn from (of the members the name may answer
+    // with, the eligible ones with an address of the family, or all with one when fewer than
+    // fail_open_min are eligible), whether that is the fail-open set, and a by-member-index
+    // membership flag.
     std::array<std::vector<std::uint32_t>, 2> candidates;
     std::array<bool, 2> fail_open{};
     std::array<std::vector<bool>, 2> is_candidate;

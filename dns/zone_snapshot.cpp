@@ -112,6 +112,7 @@ class Builder {
   std::vector<std::string> errors;
   std::vector<ZoneBuild> zones;
   std::map<std::string, NodeBuild> nodes;
+  std::map<std::string, std::uint32_t> pools;  // pool name -> ZoneSnapshot::Member::pool
   ZoneSnapshot snap;
 
   void error(std::string message) { errors.push_back(std::move(message)); }
@@ -274,6 +275,8 @@ class Builder {
     const std::string where = "member \"" + member.name + "\"";
     ZoneSnapshot::Member out;
     out.weight = member.weight;
+    out.pool =
+        pools.try_emplace(member.pool, static_cast<std::uint32_t>(pools.size())).first->second;
     if (!(member.weight > 0) || !std::isfinite(member.weight))
       error(where + ": weight must be a positive number");
     if (member.addresses.size() > kMaxAddressesPerMember)
@@ -319,16 +322,34 @@ class Builder {
     if (n.cluster != kNone) return error(where + ": configured twice");
     n.cluster = static_cast<std::uint32_t>(snap.clusters.size());
 
+    // The members the name may answer with.
+    std::vector<bool> allowed(members.size(), spec.pools.empty() && spec.members.empty());
+    for (const std::string& pool : spec.pools) {
+      bool found = false;
+      for (std::size_t m = 0; m < members.size(); ++m)
+        if (members[m].pool == pool) allowed[m] = found = true;
+      if (!found) error(where + ": no member in pool \"" + pool + "\"");
+    }
+    for (const std::string& wanted : spec.members) {
+      const auto m = std::find_if(members.begin(), members.end(),
+                                  [&](const MemberView& v) { return v.name == wanted; });
+      if (m == members.end())
+        error(where + ": no member named \"" + wanted + "\"");
+      else
+        allowed[static_cast<std::size_t>(m - members.begin())] = true;
+    }
+
     ZoneSnapshot::Cluster c;
     c.policy = spec.policy;
     c.count = spec.count;
+    c.topology = spec.topology;
     const bool transitioning = std::any_of(members.begin(), members.end(),
                                            [](const MemberView& m) { return m.transitioning; });
     c.ttl = transitioning ? spec.ttl_transition : spec.ttl;
     for (std::size_t f : {kFamilyV4, kFamilyV6}) {
       std::vector<std::uint32_t> eligible, all;
       for (std::uint32_t m = 0; m < snap.members.size(); ++m) {
-        if (snap.members[m].addresses[f].empty()) continue;
+        if (!allowed[m] || snap.members[m].addresses[f].empty()) continue;
         all.push_back(m);
         if (members[m].eligible) eligible.push_back(m);
       }

@@ -51,6 +51,12 @@ struct ClusterNameSpec {
   std::uint32_t ttl = 30;            // TTL of the A/AAAA answers
   std::uint32_t ttl_transition = 5;  // TTL while any member is transitioning
   unsigned fail_open_min = 1;        // fewer eligible than this: answer with all members
+  // Answer only from the members of these pools and/or these members (empty: no limit).
+  std::vector<std::string> pools{}, members{};
+  // All/Weighted: answer from the pool of the member StickyChooser picks for the client (its
+  // topology's first pool with an eligible member), ECS scope = the matched prefix length.
+  // Sticky follows the chooser whether set or not.
+  bool topology = false;
   bool operator==(const ClusterNameSpec&) const = default;
 };
 
@@ -60,11 +66,12 @@ struct MemberView {
   double weight = 1.0;               // > 0; used by ClusterPolicy::Weighted
   bool eligible = true;              // may receive new clients
   bool transitioning = false;        // failing checks but not yet down
+  std::string pool = "default";      // the site or region it belongs to
 };
 
 // Upper bounds checked by build_snapshot (they keep the per-query work bounded and let
 // answer() use fixed scratch space).
-inline constexpr std::size_t kMaxMembers = 256;
+inline constexpr std::size_t kMaxMembers = 4096;
 inline constexpr std::size_t kMaxAddressesPerMember = 8;
 inline constexpr std::size_t kMaxCnameChain = 8;  // CNAMEs followed inside our zones per query
 

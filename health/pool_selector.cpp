@@ -59,23 +59,25 @@ Result<PoolSelector, SelectorError> PoolSelector::create(std::vector<SelectorMem
     pools.push_back(std::move(selector).value());
   }
   // Each pool's selector refused its own duplicates; names must be unique across pools too.
-  const auto seeds = by_seed(members);
+  auto seeds = by_seed(members);
   if (std::adjacent_find(seeds.begin(), seeds.end(), [](const auto& a, const auto& b) {
         return a.first == b.first;
       }) != seeds.end())
     return fail(SelectorError::DuplicateName);
 
   return PoolSelector(std::move(members), std::move(pools), std::move(pool_members),
-                      std::move(local));
+                      std::move(local), std::move(seeds));
 }
 
 PoolSelector::PoolSelector(std::vector<SelectorMember> members, std::vector<Selector> pools,
                            std::vector<std::vector<std::size_t>> pool_members,
-                           std::vector<std::size_t> local)
+                           std::vector<std::size_t> local,
+                           std::vector<std::pair<std::uint64_t, std::size_t>> by_seed)
     : members_(std::move(members)),
       pools_(std::move(pools)),
       pool_members_(std::move(pool_members)),
-      local_(std::move(local)) {}
+      local_(std::move(local)),
+      by_seed_(std::move(by_seed)) {}
 
 PoolPick PoolSelector::pick(std::span<const std::byte> key, std::span<const std::uint16_t> order,
                             std::optional<std::size_t> avoid, TimePoint now) noexcept {
@@ -135,13 +137,11 @@ std::optional<std::size_t> PoolSelector::owner(
   return std::nullopt;
 }
 
-void PoolSelector::carry_load_from(const PoolSelector& previous) {
-  const auto seeds = by_seed(previous.members_);
-  for (std::size_t i = 0; i < members_.size(); ++i) {
-    const std::uint64_t seed = member_seed(members_[i].name);
-    const auto it = std::lower_bound(seeds.begin(), seeds.end(),
+void PoolSelector::carry_load_from(const PoolSelector& previous) noexcept {
+  for (const auto& [seed, i] : by_seed_) {
+    const auto it = std::lower_bound(previous.by_seed_.begin(), previous.by_seed_.end(),
                                      std::pair<std::uint64_t, std::size_t>{seed, 0});
-    if (it == seeds.end() || it->first != seed) continue;
+    if (it == previous.by_seed_.end() || it->first != seed) continue;
     const SelectorMember& before = previous.members_[it->second];
     if (before.name != members_[i].name) continue;
     pools_[members_[i].pool].carry_load_from(previous.pools_[before.pool],

@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -44,10 +45,12 @@ struct PoolPick {
   // Why the chosen pool's selector chose that member; with no member, Overloaded when some
   // pool of the order had an eligible member at capacity, else NoEligibleMember.
   PickReason reason;
-  std::uint16_t pool;         // the chosen member's pool; kNoPool with no member
-  std::uint16_t first_pool;   // the order's first pool; kNoPool for an empty order
-  PoolSkip first_skip;        // why the first pool was passed; None when it chose
-  std::uint8_t pools_passed;  // pools of the order tried before the chosen one (saturates)
+  std::uint16_t pool;        // the chosen member's pool; kNoPool with no member
+  std::uint16_t first_pool;  // the order's first pool; kNoPool for an empty order
+  PoolSkip first_skip;       // why the first pool was passed; None when it chose
+  // Pools of the order passed before the chosen one (all of them for the last resort, or with
+  // no member); saturates at 255.
+  std::uint8_t pools_passed;
 };
 
 class PoolSelector {
@@ -75,8 +78,8 @@ class PoolSelector {
                                    std::span<const std::uint16_t> order) const noexcept;
 
   // Takes over the previous pool selector's load window for members present in both (by
-  // name), wherever their pools were. Call before the first pick(). Allocates.
-  void carry_load_from(const PoolSelector& previous);
+  // name), wherever their pools were. Call before the first pick(). No allocation.
+  void carry_load_from(const PoolSelector& previous) noexcept;
 
   const std::vector<SelectorMember>& members() const noexcept { return members_; }
   std::size_t pool_count() const noexcept { return pools_.size(); }
@@ -99,12 +102,14 @@ class PoolSelector {
 
  private:
   PoolSelector(std::vector<SelectorMember> members, std::vector<Selector> pools,
-               std::vector<std::vector<std::size_t>> pool_members, std::vector<std::size_t> local);
+               std::vector<std::vector<std::size_t>> pool_members, std::vector<std::size_t> local,
+               std::vector<std::pair<std::uint64_t, std::size_t>> by_seed);
 
   std::vector<SelectorMember> members_;
   std::vector<Selector> pools_;
-  std::vector<std::vector<std::size_t>> pool_members_;  // per pool: local index -> member
-  std::vector<std::size_t> local_;                      // per member: index within its pool
+  std::vector<std::vector<std::size_t>> pool_members_;          // per pool: local index -> member
+  std::vector<std::size_t> local_;                              // per member: index within its pool
+  std::vector<std::pair<std::uint64_t, std::size_t>> by_seed_;  // (seed, member), sorted
 };
 
 }  // namespace ikesteer::health

@@ -11,6 +11,13 @@ namespace {
 
 constexpr std::chrono::seconds kMaxWindow{3600};
 
+// Below this many eligible members a slot's owner is scored on the spot: a table costs
+// 128 KiB, too much for each of many small pools, and a few scores are cheap.
+constexpr std::size_t kTableMinEligible = 8;
+
+// Steps of a walk taken by selection before the rest of the order is sorted.
+constexpr std::size_t kSelectionSteps = 4;
+
 }  // namespace
 
 std::string_view to_string(SelectorError e) noexcept {
@@ -88,6 +95,9 @@ Selector::Selector(std::vector<SelectorMember> members, const SelectorOptions& o
       seeds_(std::move(seeds)),
       window_(members_.size(), options.window) {
   const auto window_seconds = static_cast<std::uint64_t>(options.window.count());
+  by_seed_.reserve(seeds_.size());
+  for (std::size_t i = 0; i < seeds_.size(); ++i) by_seed_.emplace_back(seeds_[i], i);
+  std::sort(by_seed_.begin(), by_seed_.end());
   capacity_cap_.reserve(members_.size());
   std::optional<double> least_load;
   for (std::size_t i = 0; i < members_.size(); ++i) {
@@ -104,12 +114,27 @@ Selector::Selector(std::vector<SelectorMember> members, const SelectorOptions& o
                *members_[i].reported_load > *least_load + options_.load_margin;
   scratch_.resize(eligible_.size());
 
+  if (eligible_.size() < kTableMinEligible) return;
   std::vector<SlotMember> slot_members;
   slot_members.reserve(members_.size());
   for (std::size_t i = 0; i < members_.size(); ++i)
     slot_members.push_back({seeds_[i], members_[i].weight, members_[i].eligible});
-  table_ =
-      previous ? SlotTable::build(slot_members, previous->table_) : SlotTable::build(slot_members);
+  table_ = SlotTable::build(slot_members, previous ? previous->table_ : nullptr);
+}
+
+std::size_t Selector::owner_of(std::uint16_t slot) const noexcept {
+  if (table_) return table_->owner(slot);
+  const std::uint64_t hash = slot_hash(slot);
+  std::size_t best = eligible_.front();
+  double best_score = hrw_score(seeds_[best], hash, members_[best].weight);
+  for (const std::size_t m : std::span(eligible_).subspan(1)) {
+    const double score = hrw_score(seeds_[m], hash, members_[m].weight);
+    if (ranks_before(score, seeds_[m], best_score, seeds_[best])) {
+      best = m;
+      best_score = score;
+    }
+  }
+  return best;
 }
 
 double Selector::load_bound(std::size_t member, double weight_sum) const noexcept {
@@ -125,7 +150,7 @@ Pick Selector::pick(std::span<const std::byte> key, std::optional<std::size_t> a
   if (eligible_.empty()) return {std::nullopt, PickReason::NoEligibleMember};
 
   const std::uint16_t slot = slot_of(client_hash(key));
-  const std::size_t owner = table_->owner(slot);
+  const std::size_t owner = owner_of(slot);
   const bool avoiding =
       avoid && *avoid < members_.size() && members_[*avoid].eligible && eligible_.size() > 1;
   if (!(avoiding && *avoid == owner) && !at_capacity(owner) && !busy_[owner] &&
@@ -171,14 +196,19 @@ Pick Selector::walk(std::uint64_t hash, std::optional<std::size_t> avoid) noexce
 
   // Why the owner (step 0) was passed over; stays HashOwner while the owner is the answer.
   PickReason owner_skip = PickReason::HashOwner;
+  const auto before = [](const Candidate& a, const Candidate& b) {
+    return ranks_before(a.score, a.seed, b.score, b.seed);
+  };
   for (std::size_t step = 0;; ++step) {
-    // Selection sort, one step at a time: the walk usually ends after a step or two.
-    std::size_t best = step;
-    for (std::size_t p = step + 1; p < candidates.size(); ++p)
-      if (ranks_before(candidates[p].score, candidates[p].seed, candidates[best].score,
-                       candidates[best].seed))
-        best = p;
-    std::swap(candidates[step], candidates[best]);
+    // The walk usually ends within a step or two: find the next best one at a time, and sort
+    // the rest once (std::sort does not allocate) if it goes on.
+    if (step < kSelectionSteps) {
+      std::swap(candidates[step],
+                *std::min_element(candidates.begin() + static_cast<std::ptrdiff_t>(step),
+                                  candidates.end(), before));
+    } else if (step == kSelectionSteps) {
+      std::sort(candidates.begin() + static_cast<std::ptrdiff_t>(step), candidates.end(), before);
+    }
     const Candidate& c = candidates[step];
     PickReason skip = c.skip;
     if (c.running) {
@@ -197,9 +227,8 @@ Pick Selector::walk(std::uint64_t hash, std::optional<std::size_t> avoid) noexce
 }
 
 std::optional<std::size_t> Selector::owner(std::span<const std::byte> key) const noexcept {
-  const std::uint16_t owner = table_->owner(slot_of(client_hash(key)));
-  if (owner == SlotTable::kNoOwner) return std::nullopt;
-  return owner;
+  if (eligible_.empty()) return std::nullopt;
+  return owner_of(slot_of(client_hash(key)));
 }
 
 std::vector<std::size_t> Selector::rank(std::span<const std::byte> key) const {
@@ -217,17 +246,12 @@ std::vector<std::size_t> Selector::rank(std::span<const std::byte> key) const {
   return order;
 }
 
-void Selector::carry_load_from(const Selector& previous) {
+void Selector::carry_load_from(const Selector& previous) noexcept {
   // Seeds follow names: find each member's seed among the previous ones, then check the name.
-  std::vector<std::pair<std::uint64_t, std::size_t>> by_seed;
-  by_seed.reserve(previous.seeds_.size());
-  for (std::size_t j = 0; j < previous.seeds_.size(); ++j)
-    by_seed.emplace_back(previous.seeds_[j], j);
-  std::sort(by_seed.begin(), by_seed.end());
   for (std::size_t i = 0; i < members_.size(); ++i) {
-    const auto it = std::lower_bound(by_seed.begin(), by_seed.end(),
+    const auto it = std::lower_bound(previous.by_seed_.begin(), previous.by_seed_.end(),
                                      std::pair<std::uint64_t, std::size_t>{seeds_[i], 0});
-    if (it != by_seed.end() && it->first == seeds_[i] &&
+    if (it != previous.by_seed_.end() && it->first == seeds_[i] &&
         previous.members_[it->second].name == members_[i].name)
       window_.carry(previous.window_, it->second, i);
   }

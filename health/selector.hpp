@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -136,8 +137,8 @@ class Selector {
 
   // Takes over the previous selector's load window for members present in both (by name), so
   // that rebuilding on a member-set change does not forget recent load. Call before the
-  // first pick(). Allocates (an index of the previous members).
-  void carry_load_from(const Selector& previous);
+  // first pick(). O(members x log members), no allocation (packet threads call it).
+  void carry_load_from(const Selector& previous) noexcept;
   // The same for one member: `from`'s member `from_member` into this selector's `member`
   // (whose window must still be empty).
   void carry_load_from(const Selector& from, std::size_t from_member, std::size_t member) noexcept;
@@ -148,7 +149,8 @@ class Selector {
   std::uint64_t windowed(std::size_t member) const noexcept { return window_.count(member); }
   std::uint64_t windowed_total() const noexcept { return window_.total(); }
   std::size_t eligible_count() const noexcept { return eligible_.size(); }
-  // The slot owners, shared with every copy of this selector.
+  // The slot owners, shared with every copy of this selector; null with fewer than 8
+  // eligible members (their owner is scored per pick, a few scores).
   const std::shared_ptr<const SlotTable>& slot_table() const noexcept { return table_; }
 
  private:
@@ -167,11 +169,13 @@ class Selector {
     return capacity_cap_[member] != 0 && window_.count(member) >= capacity_cap_[member];
   }
   double load_bound(std::size_t member, double weight_sum) const noexcept;
+  std::size_t owner_of(std::uint16_t slot) const noexcept;  // precondition: one is eligible
   Pick walk(std::uint64_t slot_hash, std::optional<std::size_t> avoid) noexcept;
 
   std::vector<SelectorMember> members_;
   SelectorOptions options_;
-  std::vector<std::uint64_t> seeds_;         // per member, from its name
+  std::vector<std::uint64_t> seeds_;                            // per member, from its name
+  std::vector<std::pair<std::uint64_t, std::size_t>> by_seed_;  // (seed, member), sorted
   std::vector<std::uint64_t> capacity_cap_;  // per member: capacity x window; 0 = unlimited
   std::vector<std::size_t> eligible_;        // indices of eligible members
   std::vector<bool> busy_;  // per member: reported load above the least loaded's + margin

@@ -44,8 +44,8 @@ class SlotTable {
   std::span<const std::uint16_t> owners() const noexcept { return owners_; }
   std::span<const SlotMember> members() const noexcept { return members_; }
 
-  // How the table was made, for tests and benchmarks.
-  enum class Origin : std::uint8_t { Full, Incremental, Reused };
+  // How the table was made, for tests and benchmarks (a reused table keeps its own).
+  enum class Origin : std::uint8_t { Full, Incremental };
   Origin origin() const noexcept { return origin_; }
 
  private:

@@ -71,7 +71,10 @@ Topology::Route Topology::route(const IpAddress& client) const noexcept {
 }
 
 Topology::Route Topology::route(const IpAddress& address, unsigned bits) const noexcept {
-  return route_of(prefixes_.lookup(IpPrefix::of(address, bits)));
+  const IpPrefix subnet = IpPrefix::of(address, bits);
+  Route r = route_of(prefixes_.lookup(subnet));
+  r.scope = prefixes_.uniform_length(subnet, r.matched ? r.matched->length : 0);
+  return r;
 }
 
 }  // namespace ikesteer::health

@@ -50,6 +50,8 @@ class Topology {
   struct Route {
     std::span<const std::uint16_t> pools;
     std::optional<IpPrefix> matched;  // the prefix that chose the order; empty: the default
+    // route(address, bits) only: how far this route holds around the subnet (the ECS scope).
+    unsigned scope = 0;
   };
 
   // Routes every client to no pool.
@@ -69,7 +71,8 @@ class Topology {
   Route route(const IpAddress& client) const noexcept;
   // For EDNS Client Subnet (RFC 7871): the order of the longest prefix covering all of
   // `address`/`bits`, so that the answer holds for every client in it. A longer prefix inside
-  // it does not count; the scope to answer with is matched->length (or 0 for the default).
+  // it does not count. `scope` is the shortest prefix length around the subnet over which the
+  // same entry decides: matched->length (0 for the default) unless longer entries lie nearby.
   Route route(const IpAddress& address, unsigned bits) const noexcept;
 
   std::size_t order_count() const noexcept { return offsets_.size() - 1; }

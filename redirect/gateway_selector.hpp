@@ -42,7 +42,7 @@ class GatewayIdentity {
 struct GatewayChoice {
   GatewayIdentity gateway;
   std::uint32_t member = 0;
-  std::uint8_t why = 0;
+  std::uint64_t why = 0;  // the selector's own explanation, carried unread
 };
 
 class GatewaySelector {

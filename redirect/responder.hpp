@@ -110,7 +110,7 @@ struct Verdict {
   std::span<const std::byte> bytes;     // reply UDP payload, a view into the caller's buffer
   // Valid when kind == Redirect: the selector's GatewayChoice::member and ::why.
   std::uint32_t member = 0;
-  std::uint8_t why = 0;
+  std::uint64_t why = 0;  // the selector's own explanation, carried unread
 };
 
 // Largest reply: 4 marker + 28 header + notify header 8 + 2 + 255 FQDN + 256 nonce.

@@ -1,13 +1,15 @@
 #include "frontend/cluster/member_steering.hpp"
 
+#include "frontend/cluster/steering_why.hpp"
+
 namespace ikesteer::frontend {
 
 MemberSteering::MemberSteering(std::shared_ptr<const SteeringPlan> plan,
-                               std::shared_ptr<health::Selector> selector) noexcept
+                               std::shared_ptr<health::PoolSelector> selector) noexcept
     : plan_(std::move(plan)), selector_(std::move(selector)) {}
 
 void MemberSteering::take_over(std::shared_ptr<const SteeringPlan> plan,
-                               std::shared_ptr<health::Selector> selector) noexcept {
+                               std::shared_ptr<health::PoolSelector> selector) noexcept {
   selector->carry_load_from(*selector_);
   plan_ = std::move(plan);
   selector_ = std::move(selector);
@@ -17,11 +19,11 @@ std::optional<redirect::GatewayChoice> MemberSteering::select(const IpAddress& c
                                                               const std::optional<IpAddress>& avoid,
                                                               TimePoint now) noexcept {
   const std::optional<std::size_t> avoid_member = avoid ? plan_->member_at(*avoid) : std::nullopt;
-  const health::Pick pick = selector_->pick(plan_->key(client).bytes(), avoid_member, now);
-  if (!pick.member) return std::nullopt;
-  return redirect::GatewayChoice{plan_->identity(*pick.member, client.family()),
-                                 static_cast<std::uint32_t>(*pick.member),
-                                 static_cast<std::uint8_t>(pick.reason)};
+  const SteeringDecision d = plan_->steer(*selector_, client, avoid_member, now);
+  if (!d.pick.member) return std::nullopt;
+  return redirect::GatewayChoice{plan_->identity(*d.pick.member, client.family()),
+                                 static_cast<std::uint32_t>(*d.pick.member),
+                                 SteeringWhy::of(d.pick, d.matched).pack()};
 }
 
 }  // namespace ikesteer::frontend

@@ -11,16 +11,17 @@
 #include "common/clock.hpp"
 #include "frontend/cluster/session_move.hpp"
 #include "frontend/cluster/steering_plan.hpp"
-#include "health/selector.hpp"
+#include "health/pool_selector.hpp"
 
 namespace ikesteer::frontend {
 
 // `selector`: the mover's own copy of plan.selector(), so that the moves it plans count as load
-// (as each IKE loop's copy counts its redirects). `avoid` is never the answer, even when it is
-// still eligible: the member being emptied (a drain), or the home of an address going home (a
+// (as each IKE loop's copy counts its redirects). The session's peer goes where a new client
+// from its address would: its pools in the topology's order. `avoid` is never the answer, even when
+// it is still eligible: the member being emptied (a drain), or the home of an address going home (a
 // failback: its gateway is that address, still held by `from`). nullopt: no member but `avoid`
 // is eligible, or all are at capacity.
-std::optional<MoveTarget> plan_move_target(const SteeringPlan& plan, health::Selector& selector,
+std::optional<MoveTarget> plan_move_target(const SteeringPlan& plan, health::PoolSelector& selector,
                                            std::size_t avoid, const IpAddress& peer, TimePoint now);
 
 }  // namespace ikesteer::frontend

@@ -15,10 +15,12 @@
 namespace ikesteer::frontend {
 
 // What the packet threads see for a validated configuration in a cluster state, with
-// `ike_loops` IKE loops. Fails only on a configuration that validation refuses.
+// `ike_loops` IKE loops; `previous` (what was published before, if anything) lends what did
+// not change (SteeringPlan::build). Fails only on a configuration that validation refuses.
 Result<Published, std::string> build_published(std::shared_ptr<const Config> config,
                                                std::shared_ptr<const ClusterState> cluster,
-                                               unsigned ike_loops);
+                                               unsigned ike_loops,
+                                               const SteeringPlan* previous = nullptr);
 
 class Publisher {
  public:

@@ -162,7 +162,7 @@ std::optional<MoveTarget> SessionMover::plan(const std::string& from, const std:
                                              const IpAddress& peer) {
   const Published published = shared_.current();
   if (published.steering != plan_) {
-    health::Selector next = published.steering->selector();
+    health::PoolSelector next = published.steering->selector();
     if (selector_) next.carry_load_from(*selector_);
     selector_.emplace(std::move(next));
     plan_ = published.steering;

@@ -19,7 +19,7 @@
 #include "frontend/cluster/shared_state.hpp"
 #include "frontend/log/event_log.hpp"
 #include "frontend/os/uv_timer.hpp"
-#include "health/selector.hpp"
+#include "health/pool_selector.hpp"
 
 namespace ikesteer::frontend {
 
@@ -75,7 +75,7 @@ class SessionMover : public SessionEmptier {
   // The selector moves are planned with: a copy of the published plan's, counting the moves
   // as load; replaced (carrying its load over) when a new plan is published.
   std::shared_ptr<const SteeringPlan> plan_;
-  std::optional<health::Selector> selector_;
+  std::optional<health::PoolSelector> selector_;
 
   mutable std::mutex mutex_;  // guards the two below, read by the HTTP thread
   std::vector<MoveProgress> progress_;

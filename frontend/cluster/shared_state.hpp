@@ -18,15 +18,16 @@
 #include "frontend/cluster/cluster_state.hpp"
 #include "frontend/cluster/steering_plan.hpp"
 #include "frontend/config/config.hpp"
-#include "health/selector.hpp"
+#include "health/pool_selector.hpp"
 
 namespace ikesteer::frontend {
 
 // What one IKE loop takes over at a publish. Built on the main loop, so that switching to it
 // neither allocates nor throws on the loop; loop i alone touches the i-th.
 struct IkeLoopHandover {
-  health::Selector selector;                        // a copy of the plan's: the loop's own window
+  health::PoolSelector selector;                    // a copy of the plan's: the loop's own window
   std::vector<std::uint64_t> redirects_per_member;  // zeros, taken when the member list changed
+  std::vector<std::uint64_t> spills;  // zeros, by SteeringWhy::spill_slot(), taken likewise
 };
 
 struct Published {

@@ -1,12 +1,22 @@
 #include "frontend/cluster/steering_plan.hpp"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
+
+#include "frontend/config/topology_loader.hpp"
 
 namespace ikesteer::frontend {
 namespace {
 
-Result<health::Selector, std::string> make_selector(const Config& config,
-                                                    const ClusterState& cluster, unsigned loops) {
+Result<health::PoolSelector, std::string> make_selector(const Config& config,
+                                                        const ClusterState& cluster,
+                                                        const std::vector<std::string>& pools,
+                                                        unsigned loops,
+                                                        const health::PoolSelector* previous) {
+  std::unordered_map<std::string_view, std::uint16_t> pool_index;
+  for (std::size_t i = 0; i < pools.size(); ++i)
+    pool_index.emplace(pools[i], static_cast<std::uint16_t>(i));
   std::vector<health::SelectorMember> members;
   for (std::size_t i = 0; i < config.members.size(); ++i) {
     const MemberConfig& m = config.members[i];
@@ -20,7 +30,8 @@ Result<health::Selector, std::string> make_selector(const Config& config,
     const std::uint32_t total = config.cluster.enabled ? 0 : status.capacity.value_or(m.capacity);
     const std::uint32_t capacity =
         total == 0 ? 0 : std::max<std::uint32_t>(1, (total + loops - 1) / loops);
-    members.push_back({m.name, m.weight, capacity, steerable(status), status.load});
+    members.push_back(
+        {m.name, m.weight, capacity, steerable(status), status.load, pool_index.at(m.pool)});
   }
   health::SelectorOptions options;
   options.load_factor = config.steering.load_factor;
@@ -28,7 +39,7 @@ Result<health::Selector, std::string> make_selector(const Config& config,
   options.load_floor =
       config.cluster.enabled ? UINT32_MAX : (config.steering.load_floor + loops - 1) / loops;
   options.load_margin = config.steering.load_margin;
-  auto selector = health::Selector::create(std::move(members), options);
+  auto selector = health::PoolSelector::create(std::move(members), pools.size(), options, previous);
   if (!selector) return fail("steering: " + std::string(to_string(selector.error())));
   return std::move(selector).value();
 }
@@ -56,8 +67,11 @@ Result<redirect::GatewayIdentity, std::string> target_for(const MemberConfig& m,
 
 Result<SteeringPlan, std::string> SteeringPlan::build(std::shared_ptr<const Config> config,
                                                       std::shared_ptr<const ClusterState> cluster,
-                                                      unsigned ike_loops) {
-  auto selector = make_selector(*config, *cluster, std::max(1u, ike_loops));
+                                                      unsigned ike_loops,
+                                                      const SteeringPlan* previous) {
+  std::vector<std::string> pools = pool_names(config->members);
+  auto selector = make_selector(*config, *cluster, pools, std::max(1u, ike_loops),
+                                previous ? &previous->selector_ : nullptr);
   if (!selector) return fail(selector.error());
   std::vector<Target> targets;
   for (std::size_t i = 0; i < config->members.size(); ++i) {
@@ -69,16 +83,52 @@ Result<SteeringPlan, std::string> SteeringPlan::build(std::shared_ptr<const Conf
     targets.push_back({*v4, *v6});
   }
   return SteeringPlan(std::move(config), std::move(cluster), std::move(selector).value(),
-                      std::move(targets));
+                      std::move(pools), std::move(targets));
 }
 
 SteeringPlan::SteeringPlan(std::shared_ptr<const Config> config,
-                           std::shared_ptr<const ClusterState> cluster, health::Selector selector,
+                           std::shared_ptr<const ClusterState> cluster,
+                           health::PoolSelector selector, std::vector<std::string> pools,
                            std::vector<Target> targets)
     : config_(std::move(config)),
       cluster_(std::move(cluster)),
       selector_(std::move(selector)),
-      targets_(std::move(targets)) {}
+      pools_(std::move(pools)),
+      every_pool_(pools_.size()),
+      targets_(std::move(targets)) {
+  for (std::size_t i = 0; i < every_pool_.size(); ++i)
+    every_pool_[i] = static_cast<std::uint16_t>(i);
+  const auto& members = config_->members;
+  for (const dns::ClusterNameSpec& c : config_->dns.clusters) {
+    std::vector<bool>& allowed = dns_pools_.emplace_back();
+    if (c.pools.empty() && c.members.empty()) continue;
+    allowed.assign(pools_.size(), false);
+    for (std::size_t p = 0; p < pools_.size(); ++p)
+      allowed[p] = std::find(c.pools.begin(), c.pools.end(), pools_[p]) != c.pools.end();
+    for (const MemberConfig& m : members)
+      if (std::find(c.members.begin(), c.members.end(), m.name) != c.members.end())
+        allowed[static_cast<std::size_t>(std::find(pools_.begin(), pools_.end(), m.pool) -
+                                         pools_.begin())] = true;
+  }
+}
+
+health::Topology::Route SteeringPlan::route(const IpAddress& client) const noexcept {
+  if (const auto& map = config_->topology.map) return map->route(client);
+  return {every_pool_, std::nullopt};
+}
+
+health::Topology::Route SteeringPlan::route(const IpAddress& address,
+                                            unsigned bits) const noexcept {
+  if (const auto& map = config_->topology.map) return map->route(address, bits);
+  return {every_pool_, std::nullopt};
+}
+
+SteeringDecision SteeringPlan::steer(health::PoolSelector& selector, const IpAddress& client,
+                                     std::optional<std::size_t> avoid,
+                                     TimePoint now) const noexcept {
+  const health::Topology::Route r = route(client);
+  return {selector.pick(key(client).bytes(), r.pools, avoid, now), r.matched};
+}
 
 IpAddress SteeringPlan::key(const IpAddress& client) const noexcept {
   return client.masked(client.is_v4() ? config_->steering.ipv4_prefix

@@ -4,17 +4,20 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/ip_address.hpp"
+#include "common/ip_prefix.hpp"
 #include "common/log.hpp"
 #include "dns/zone_snapshot.hpp"
 #include "frontend/etcd/etcd_client.hpp"
 #include "health/failover_planner.hpp"
 #include "health/member_state.hpp"
 #include "health/probe_tracker.hpp"
+#include "health/topology.hpp"
 #include "redirect/responder.hpp"
 
 namespace ikesteer::frontend {
@@ -50,7 +53,8 @@ struct MemberConfig {
   std::string host;                  // instead of addresses: resolved with DNS, re-resolved on TTL
   std::string gateway;  // "" = member address in the client's family; an IP; or an FQDN
   double weight = 1.0;
-  std::uint32_t capacity = 0;  // new clients per second; 0 = unlimited
+  std::uint32_t capacity = 0;    // new clients per second; 0 = unlimited
+  std::string pool = "default";  // the site or region it belongs to
   OperatorState state = OperatorState::Active;
   health::FailoverMode failover = health::FailoverMode::None;
   std::string failover_member;             // FailoverMode::Member: the survivor's name
@@ -173,6 +177,22 @@ struct Config {
     std::string user;  // "" = keep the current user
     bool operator==(const Process&) const = default;
   } process;
+  // Regional pools: client networks -> the pools their clients try, in order.
+  struct Topology {
+    struct Network {
+      std::vector<IpPrefix> prefixes;
+      std::vector<std::string> pools;
+      bool operator==(const Network&) const = default;
+    };
+    bool enabled = false;                    // a [topology] table is present
+    std::vector<std::string> default_pools;  // empty: every pool, in order of first appearance
+    std::vector<std::string> files;          // prefix files, as configured
+    std::vector<Network> networks;           // given inline
+    // Built at load from all of the above, over the pools as pool_names() numbers them;
+    // null: every client tries every pool in that order.
+    std::shared_ptr<const health::Topology> map;
+    bool operator==(const Topology&) const = default;
+  } topology;
   std::vector<MemberConfig> members;
   bool operator==(const Config&) const = default;
 };

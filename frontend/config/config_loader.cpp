@@ -11,7 +11,8 @@
 #include <tuple>
 
 #include "common/toml_fields.hpp"
-#include "health/selector.hpp"
+#include "frontend/config/topology_loader.hpp"
+#include "health/pool_selector.hpp"
 
 namespace ikesteer::frontend {
 namespace {
@@ -63,21 +64,6 @@ Apply listen_addresses(std::vector<IpAddress>& out) {
   };
 }
 
-Apply string_list(std::vector<std::string>& out) {
-  return [&out](const toml::node& n) -> Reason {
-    const toml::array* a = n.as_array();
-    if (!a) return "must be an array of strings";
-    std::vector<std::string> parsed;
-    for (const toml::node& item : *a) {
-      const auto v = item.value_exact<std::string>();
-      if (!v) return "must be an array of strings";
-      parsed.push_back(*v);
-    }
-    out = std::move(parsed);
-    return std::nullopt;
-  };
-}
-
 // A sub-table whose own keys are checked against `fields`.
 Apply sub_table(std::string key, std::vector<Field> fields, Errors& errors) {
   return
@@ -87,28 +73,6 @@ Apply sub_table(std::string key, std::vector<Field> fields, Errors& errors) {
         apply_table(*t, key, fields, errors);
         return std::nullopt;
       };
-}
-
-// An array of tables ([[key]]), each checked against `fields_of(element, "key[i]")` and
-// required to carry `required` keys.
-template <class T, class FieldsOf>
-Apply table_array(std::vector<T>& out, std::string key, std::vector<std::string> required,
-                  FieldsOf fields_of, Errors& errors) {
-  return [&out, key = std::move(key), required = std::move(required), fields_of,
-          &errors](const toml::node& n) -> Reason {
-    const toml::array* list = n.as_array();
-    if (!list || !list->is_array_of_tables()) return "must be an array of tables ([[" + key + "]])";
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      const toml::table& t = *(*list)[i].as_table();
-      const std::string prefix = key + "[" + std::to_string(i) + "]";
-      T element;
-      apply_table(t, prefix, fields_of(element, prefix), errors);
-      for (const std::string& r : required)
-        if (!t.contains(r)) errors.add(t.source(), prefix + "." + r, "is required");
-      out.push_back(std::move(element));
-    }
-    return std::nullopt;
-  };
 }
 
 Apply port_list(std::vector<std::uint16_t>& out) {
@@ -222,7 +186,10 @@ std::vector<Field> dns_fields(Config::Dns& c, Errors& errors) {
                               {"count", integer(k.count, 1, 64)},
                               {"ttl", integer(k.ttl, 0, INT32_MAX)},
                               {"ttl_transition", integer(k.ttl_transition, 0, INT32_MAX)},
-                              {"fail_open_min", integer(k.fail_open_min, 0, 256)}};
+                              {"fail_open_min", integer(k.fail_open_min, 0, 256)},
+                              {"pools", string_list(k.pools)},
+                              {"members", string_list(k.members)},
+                              {"topology", boolean(k.topology)}};
   };
   return {{"listen", listen_addresses(c.listen)},
           {"port", integer(c.port, 1, 65535)},
@@ -519,6 +486,14 @@ std::vector<Field> member_fields(MemberConfig& m, const health::ProbeTiming& tim
            }},
           {"weight", number_above(m.weight, 0.0, 1e6)},
           {"capacity", integer(m.capacity, 0, 100'000'000)},
+          {"pool",
+           [&m](const toml::node& n) -> Reason {
+             const auto v = n.value_exact<std::string>();
+             if (!v || !is_member_name(*v))
+               return "must be 1..64 characters of letters, digits, '-', '_' or '.'";
+             m.pool = *v;
+             return std::nullopt;
+           }},
           {"state",
            choice(m.state,
                   {{"active", S::Active}, {"drain", S::Drain}, {"maintenance", S::Maintenance}})}};
@@ -623,7 +598,8 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
       {"failover", failover_fields(config.failover)},
       {"sessions", sessions_fields(config.sessions)},
       {"http", http_fields(config.http)},
-      {"cluster", cluster_table_fields(config.cluster)}};
+      {"cluster", cluster_table_fields(config.cluster)},
+      {"topology", topology_fields(config.topology, errors)}};
   // Members last: their probes start from [health]'s timing, and failover checks need
   // [failover].
   for (auto&& [key, node] : root) {
@@ -637,6 +613,7 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
       if (name == "dns") config.dns.enabled = true;
       if (name == "http") config.http.enabled = true;
       if (name == "cluster") config.cluster.enabled = true;
+      if (name == "topology") config.topology.enabled = true;
       apply_table(*t, name, table->second, errors);
     } else {
       errors.add(node.source(), key.str(), "must be a table");
@@ -648,7 +625,6 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
   if (config.cluster.enabled) check_cluster(root, config, errors);
   if (const toml::node* members = root.get("member")) {
     parse_members(*members, config, errors);
-    // Steering keeps per-member scratch of a fixed size on the stack (health/selector.hpp).
     if (config.members.size() > health::kMaxMembers)
       errors.add(members->source(), "member",
                  "at most " + std::to_string(health::kMaxMembers) + " members (got " +
@@ -656,11 +632,31 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
   } else {
     errors.add(root.source(), "member", "at least one [[member]] is required");
   }
+  build_topology(root, config, errors);
+  // The daemon builds its steering from exactly these members at start: refuse here what it
+  // would refuse then, so that --check-config and a start agree.
+  if (errors.empty()) {
+    const std::vector<std::string> pools = pool_names(config.members);
+    std::vector<health::SelectorMember> steered;
+    for (const MemberConfig& m : config.members)
+      steered.push_back({m.name, m.weight, m.capacity, true, std::nullopt,
+                         static_cast<std::uint16_t>(std::find(pools.begin(), pools.end(), m.pool) -
+                                                    pools.begin())});
+    if (auto s = health::PoolSelector::create(std::move(steered), pools.size()); !s)
+      errors.add(root.source(), "member", "steering: " + std::string(to_string(s.error())));
+  }
+  // Cluster names answer by topology where there is one, unless they say otherwise.
+  if (const toml::array* names = root.at_path("dns.cluster").as_array();
+      names && config.topology.enabled)
+    for (std::size_t i = 0; i < names->size() && i < config.dns.clusters.size(); ++i)
+      if (const toml::table* t = names->get(i)->as_table(); t && !t->contains("topology"))
+        config.dns.clusters[i].topology = true;
   // The zones, records and cluster names are checked by building them once over the configured
   // members (live state changes member addresses and eligibility only, never validity).
   if (errors.empty() && config.dns.enabled) {
     std::vector<dns::MemberView> members;
-    for (const MemberConfig& m : config.members) members.push_back({m.name, m.addresses, m.weight});
+    for (const MemberConfig& m : config.members)
+      members.push_back({m.name, m.addresses, m.weight, true, false, m.pool});
     auto snapshot =
         dns::build_snapshot(config.dns.zones, config.dns.clusters, members, config.ike.listen);
     if (!snapshot)

@@ -443,6 +443,8 @@ class Daemon {
       if (loop.config != config) continue;  // counted under a member list since replaced
       for (std::size_t i = 0; i < loop.redirects_per_member.size(); ++i)
         t.redirects_per_member[i] += loop.redirects_per_member[i];
+      t.spills.resize(std::max(t.spills.size(), loop.spills.size()));
+      for (std::size_t i = 0; i < loop.spills.size(); ++i) t.spills[i] += loop.spills[i];
     }
     if (dns_tcp_) {
       std::vector<DnsCounters> dns{dns_tcp_->counters()};

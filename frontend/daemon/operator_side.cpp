@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "frontend/cluster/steering_plan.hpp"
+#include "frontend/cluster/steering_why.hpp"
 #include "frontend/http/api_routes.hpp"
 #include "frontend/http/dashboard.hpp"
 
@@ -108,6 +109,18 @@ void OperatorSide::sample() {
   last_totals_ = now;
 }
 
+namespace {
+
+PoolPlacement placement(const SteeringPlan& plan, const std::string& pool, const IpAddress& client,
+                        const SteeringWhy& why) {
+  PoolPlacement p{pool, why.matched(client), std::nullopt, why.first_skip};
+  if (why.spilled() && why.first_pool < plan.pools().size())
+    p.spilled_from = plan.pools()[why.first_pool];
+  return p;
+}
+
+}  // namespace
+
 std::vector<RecentDecision> OperatorSide::recent_decisions() const {
   const Published published = parts_.shared.current();
   const TimePoint steady_now = Clock::now();
@@ -123,7 +136,8 @@ std::vector<RecentDecision> OperatorSide::recent_decisions() const {
           std::chrono::duration_cast<std::chrono::system_clock::duration>(steady_now - r.at);
       all.push_back({r.at,
                      {system_now - age, r.client, loop.config->members[r.member].name,
-                      describe(steering.identity(r.member, r.client.family())), r.reason}});
+                      describe(steering.identity(r.member, r.client.family())), r.why.reason,
+                      placement(steering, loop.config->members[r.member].pool, r.client, r.why)}});
     }
   }
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -138,15 +152,20 @@ SteeringExplanation OperatorSide::explain(const IpAddress& client) const {
   SteeringExplanation e;
   e.client = client;
   e.key = plan.key(client);
-  for (std::size_t m : plan.selector().rank(e.key.bytes()))
-    e.ranking.push_back(published.config->members[m].name);
+  for (const std::uint16_t pool : plan.route(client).pools) e.pools.push_back(plan.pools()[pool]);
   // A copy of the plan's selector has no load: where the client goes at low volume, and why.
-  health::Selector fresh = plan.selector();
-  const health::Pick pick = fresh.pick(e.key.bytes(), std::nullopt, Clock::now());
-  e.reason = pick.reason;
-  if (pick.member) {
-    e.member = published.config->members[*pick.member].name;
-    e.gateway = describe(plan.identity(*pick.member, client.family()));
+  health::PoolSelector fresh = plan.selector();
+  const SteeringDecision d = plan.steer(fresh, client, std::nullopt, Clock::now());
+  e.reason = d.pick.reason;
+  if (d.pick.member) {
+    const MemberConfig& m = published.config->members[*d.pick.member];
+    e.member = m.name;
+    e.gateway = describe(plan.identity(*d.pick.member, client.family()));
+    e.placement = placement(plan, m.pool, client, SteeringWhy::of(d.pick, d.matched));
+    const health::Selector& pool = plan.selector().pool(d.pick.pool);
+    for (std::size_t local : pool.rank(e.key.bytes()))
+      e.ranking.push_back(
+          published.config->members[plan.selector().pool_members(d.pick.pool)[local]].name);
   }
   return e;
 }

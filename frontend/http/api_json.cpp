@@ -168,6 +168,16 @@ Json event_object(const Event& e) {
           {"subject", e.subject}, {"message", e.message}, {"fields", std::move(fields)}};
 }
 
+// "pool", "matched_prefix" (null: the default entry) and "spilled_from" (null, or the first
+// pool and why it was passed).
+void add_placement(Json& j, const PoolPlacement& p) {
+  j["pool"] = p.pool.empty() ? Json(nullptr) : Json(p.pool);
+  j["matched_prefix"] = p.matched ? Json(p.matched->to_string()) : Json(nullptr);
+  j["spilled_from"] = p.spilled_from
+                          ? Json{{"pool", *p.spilled_from}, {"why", health::to_string(p.spill_why)}}
+                          : Json(nullptr);
+}
+
 }  // namespace
 
 std::string_view describe(health::PickReason reason) noexcept {
@@ -370,26 +380,31 @@ std::string addresses_json(const ControlPlane& plane) {
 
 std::string decisions_json(const ControlPlane& plane) {
   Json list = Json::array();
-  for (const RecentDecision& d : plane.recent_decisions())
-    list.push_back({{"at", rfc3339(d.at)},
-                    {"client", d.client.to_string()},
-                    {"member", d.member},
-                    {"gateway", d.gateway},
-                    {"reason", to_string(d.reason)},
-                    {"why", describe(d.reason)}});
+  for (const RecentDecision& d : plane.recent_decisions()) {
+    Json j = {
+        {"at", rfc3339(d.at)},  {"client", d.client.to_string()}, {"member", d.member},
+        {"gateway", d.gateway}, {"reason", to_string(d.reason)},  {"why", describe(d.reason)}};
+    add_placement(j, d.placement);
+    list.push_back(std::move(j));
+  }
   return dump(Json{{"decisions", std::move(list)}});
 }
 
 std::string explanation_json(const SteeringExplanation& e) {
   Json ranking = Json::array();
   for (const std::string& name : e.ranking) ranking.push_back(name);
-  return dump(Json{{"client", e.client.to_string()},
-                   {"key", e.key.to_string()},
-                   {"member", e.member ? Json(*e.member) : Json(nullptr)},
-                   {"gateway", e.gateway},
-                   {"reason", to_string(e.reason)},
-                   {"why", describe(e.reason)},
-                   {"ranking", std::move(ranking)}});
+  Json pools = Json::array();
+  for (const std::string& name : e.pools) pools.push_back(name);
+  Json j = {{"client", e.client.to_string()},
+            {"key", e.key.to_string()},
+            {"member", e.member ? Json(*e.member) : Json(nullptr)},
+            {"gateway", e.gateway},
+            {"reason", to_string(e.reason)},
+            {"why", describe(e.reason)},
+            {"pools", std::move(pools)},
+            {"ranking", std::move(ranking)}};
+  add_placement(j, e.placement);
+  return dump(j);
 }
 
 std::string counters_json(const ControlPlane& plane) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dns/authority.hpp"
+#include "frontend/cluster/steering_why.hpp"
 #include "health/member_state.hpp"
 #include "redirect/responder.hpp"
 
@@ -171,11 +172,35 @@ json state_json(const ControlPlane& control, const Totals& totals, std::size_t m
   json decisions = json::array();
   for (const RecentDecision& d : control.recent_decisions()) {
     if (decisions.size() >= max_decisions) break;
-    decisions.push_back({{"at", wall_ms(d.at)},
-                         {"client", d.client.to_string()},
-                         {"member", d.member},
-                         {"gateway", d.gateway},
-                         {"reason", std::string(health::to_string(d.reason))}});
+    decisions.push_back(
+        {{"at", wall_ms(d.at)},
+         {"client", d.client.to_string()},
+         {"member", d.member},
+         {"gateway", d.gateway},
+         {"reason", std::string(health::to_string(d.reason))},
+         {"pool", d.placement.pool},
+         {"matched", d.placement.matched ? json(d.placement.matched->to_string()) : json(nullptr)},
+         {"spilled_from",
+          d.placement.spilled_from ? json(*d.placement.spilled_from) : json(nullptr)},
+         {"spill_why", std::string(health::to_string(d.placement.spill_why))}});
+  }
+  json pools = json::array();  // one row per pool, when there are several
+  if (published.steering && published.steering->pools().size() > 1) {
+    const health::PoolSelector& selector = published.steering->selector();
+    for (std::uint16_t i = 0; i < published.steering->pools().size(); ++i) {
+      std::uint64_t redirects = 0, spills = 0;
+      for (const std::size_t m : selector.pool_members(i))
+        if (m < totals.redirects_per_member.size()) redirects += totals.redirects_per_member[m];
+      for (std::size_t s = 0; s < SteeringWhy::kSkips; ++s) {
+        const std::size_t slot = SteeringWhy::spill_slots(i) + s;
+        if (slot < totals.spills.size()) spills += totals.spills[slot];
+      }
+      pools.push_back({{"name", published.steering->pools()[i]},
+                       {"members", selector.pool_members(i).size()},
+                       {"eligible", selector.eligible_count(i)},
+                       {"redirects", redirects},
+                       {"spilled", spills}});
+    }
   }
   json cluster = nullptr;
   if (const std::optional<ClusterStatus> c = control.cluster()) {
@@ -187,9 +212,13 @@ json state_json(const ControlPlane& control, const Totals& totals, std::size_t m
                {"etcd", c->etcd_reachable},
                {"instances", std::move(instances)}};
   }
-  return {{"ready", control.not_ready().empty()}, {"not_ready", control.not_ready()},
-          {"cluster", std::move(cluster)},        {"started", wall_ms(control.started())},
-          {"members", std::move(members)},        {"decisions", std::move(decisions)}};
+  return {{"ready", control.not_ready().empty()},
+          {"not_ready", control.not_ready()},
+          {"cluster", std::move(cluster)},
+          {"started", wall_ms(control.started())},
+          {"members", std::move(members)},
+          {"decisions", std::move(decisions)},
+          {"pools", std::move(pools)}};
 }
 
 class DashboardFeed {

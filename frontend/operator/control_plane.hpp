@@ -12,6 +12,7 @@
 
 #include "common/clock.hpp"
 #include "common/ip_address.hpp"
+#include "common/ip_prefix.hpp"
 #include "frontend/cluster/health_report.hpp"
 #include "frontend/cluster/session_move.hpp"
 #include "frontend/cluster/shared_state.hpp"
@@ -19,9 +20,18 @@
 #include "frontend/log/event_log.hpp"
 #include "frontend/operator/counter_summary.hpp"
 #include "health/failover_planner.hpp"
-#include "health/selector.hpp"
+#include "health/pool_selector.hpp"
 
 namespace ikesteer::frontend {
+
+// Where a client's pools sent it (regional pools): the chosen member's pool, the topology
+// prefix that gave the client its order of pools, and the first pool when it was passed.
+struct PoolPlacement {
+  std::string pool;
+  std::optional<IpPrefix> matched;  // empty: the topology's default entry (or no topology)
+  std::optional<std::string> spilled_from;
+  health::PoolSkip spill_why = health::PoolSkip::None;
+};
 
 // A redirect the front end made recently, and why.
 struct RecentDecision {
@@ -30,12 +40,14 @@ struct RecentDecision {
   std::string member;
   std::string gateway;  // the identity in the REDIRECT
   health::PickReason reason;
+  PoolPlacement placement{};
 };
 
 // Counter totals at one moment, summed over the event loops.
 struct Totals {
   IkeTotals ike;
   std::vector<std::uint64_t> redirects_per_member;  // as current().config's members
+  std::vector<std::uint64_t> spills;  // by SteeringWhy::spill_slot() of current().steering
   DnsTotals dns;
   HealthCounters health;
   AgentCommandCounters agent_commands;
@@ -54,10 +66,12 @@ struct RatePoint {
 struct SteeringExplanation {
   IpAddress client;
   IpAddress key;                     // the client masked to the steering prefix
-  std::vector<std::string> ranking;  // eligible members in the client's hash order
+  std::vector<std::string> pools;    // the client's order of pools
+  std::vector<std::string> ranking;  // the chosen pool's eligible members, in hash order
   std::optional<std::string> member;
   std::string gateway;
   health::PickReason reason = health::PickReason::NoEligibleMember;
+  PoolPlacement placement;
 };
 
 struct OperatorAction {

@@ -1,5 +1,7 @@
 #include "frontend/packet/dns_handler.hpp"
 
+#include <array>
+
 namespace ikesteer::frontend {
 
 dns::ResponseRateLimiter::Options rate_limit_options(const Config& config, std::uint64_t seed) {
@@ -12,11 +14,18 @@ dns::ResponseRateLimiter::Options rate_limit_options(const Config& config, std::
   return o;
 }
 
-std::optional<std::size_t> MemberStickyChooser::choose(const IpAddress& client_or_subnet,
-                                                       unsigned prefix_bits) noexcept {
+dns::StickyChoice MemberStickyChooser::choose(std::uint32_t cluster,
+                                              const IpAddress& client_or_subnet,
+                                              unsigned prefix_bits) noexcept {
+  // The client's pools as a redirect would try them, less those the name may not answer from.
+  const health::Topology::Route route = plan_->route(client_or_subnet, prefix_bits);
+  std::array<std::uint16_t, health::kMaxPools> order;
+  std::size_t n = 0;
+  for (const std::uint16_t pool : route.pools)
+    if (plan_->answers_from(cluster, pool)) order[n++] = pool;
   // The same key as an IKE redirect of a client at that address, unless the subnet is wider.
   const IpAddress key = plan_->key(client_or_subnet.masked(prefix_bits));
-  return plan_->selector().owner(key.bytes());
+  return {plan_->selector().owner(key.bytes(), std::span(order).first(n)), route.scope};
 }
 
 DnsAnswerer::DnsAnswerer(SharedState& shared)

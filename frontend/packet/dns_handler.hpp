@@ -12,15 +12,16 @@
 
 namespace ikesteer::frontend {
 
-// dns::ClusterPolicy::Sticky answered with the consistent hashing of IKE redirects: the member
-// whose name wins the client's (or its EDNS client subnet's) prefix, ignoring load. Reads the
-// published steering plan; follows it with use().
+// dns::ClusterPolicy::Sticky and topology answers with the topology and consistent hashing of
+// IKE redirects: in the client's (or its EDNS client subnet's) first pool with an eligible
+// member the name may answer from, the member whose name wins the prefix, ignoring load.
+// Reads the published steering plan; follows it with use().
 class MemberStickyChooser final : public dns::StickyChooser {
  public:
   explicit MemberStickyChooser(const SteeringPlan& plan) noexcept : plan_(&plan) {}
   void use(const SteeringPlan& plan) noexcept { plan_ = &plan; }
-  std::optional<std::size_t> choose(const IpAddress& client_or_subnet,
-                                    unsigned prefix_bits) noexcept override;
+  dns::StickyChoice choose(std::uint32_t cluster, const IpAddress& client_or_subnet,
+                           unsigned prefix_bits) noexcept override;
 
  private:
   const SteeringPlan* plan_;

@@ -27,7 +27,7 @@ redirect::ResponderOptions responder_options(const Config& c) {
 }
 
 // The loop's own selector, sharing ownership with the rest of its handover.
-std::shared_ptr<health::Selector> selector_of(const Published& p, unsigned loop) noexcept {
+std::shared_ptr<health::PoolSelector> selector_of(const Published& p, unsigned loop) noexcept {
   const std::shared_ptr<IkeLoopHandover>& handover = (*p.ike_loops)[loop];
   return {handover, &handover->selector};
 }
@@ -48,7 +48,8 @@ IkeHandler::IkeHandler(unsigned loop, SharedState& shared, std::uint64_t generat
       limiter_(limiter_options(*config_, shared.hash_seed())),
       responder_(responder_options(*config_), steering_, cookies_, limiter_,
                  shared.new_ike_sa_budget()),
-      redirects_per_member_(config_->members.size()) {}
+      redirects_per_member_(config_->members.size()),
+      spills_(SteeringWhy::spill_slots(published.steering->pools().size())) {}
 
 IkeCounters IkeHandler::counters() const {
   std::lock_guard lock(published_mutex_);
@@ -59,6 +60,7 @@ void IkeHandler::publish() {
   std::lock_guard lock(published_mutex_);
   published_.responder = responder_.counters();
   published_.redirects_per_member = redirects_per_member_;
+  published_.spills = spills_;
   published_.recent.assign(recent_.begin(), recent_.begin() + static_cast<std::ptrdiff_t>(std::min(
                                                                   recent_next_, recent_.size())));
   published_.config = config_;
@@ -77,6 +79,7 @@ void IkeHandler::refresh_config() noexcept {
     limiter_.reconfigure(limiter_options(*config_, shared_.hash_seed()));
   if (config_ != previous) {
     redirects_per_member_.swap((*published.ike_loops)[loop_]->redirects_per_member);
+    spills_.swap((*published.ike_loops)[loop_]->spills);
     keep_recent(*previous);
   }
 }
@@ -109,8 +112,9 @@ std::span<const std::byte> IkeHandler::handle(std::span<const std::byte> payload
   const redirect::Verdict v = responder_.handle(d, now, out);
   if (v.reply && v.kind == redirect::ReplyKind::Redirect) {
     ++redirects_per_member_[v.member];
-    recent_[recent_next_++ % kRecent] = {now, d.source, v.member,
-                                         static_cast<health::PickReason>(v.why)};
+    const SteeringWhy why = SteeringWhy::unpack(v.why);
+    if (why.spilled() && why.spill_slot() < spills_.size()) ++spills_[why.spill_slot()];
+    recent_[recent_next_++ % kRecent] = {now, d.source, v.member, why};
   }
   if (log_enabled(LogLevel::Debug)) log_decision(d, v);
   return v.reply ? v.bytes : std::span<const std::byte>();
@@ -125,11 +129,15 @@ void IkeHandler::log_decision(const redirect::Datagram& d, const redirect::Verdi
     return;
   }
   if (v.kind == redirect::ReplyKind::Redirect) {
+    const SteeringWhy why = SteeringWhy::unpack(v.why);
+    const SteeringPlan& plan = steering_.plan();
     log(LogLevel::Debug, "ike", "redirected",
         {{"client", client},
          {"member", config_->members[v.member].name},
-         {"gateway", describe(steering_.plan().identity(v.member, d.source.family()))},
-         {"why", health::to_string(static_cast<health::PickReason>(v.why))}});
+         {"gateway", describe(plan.identity(v.member, d.source.family()))},
+         {"why", health::to_string(why.reason)},
+         {"pool", plan.pools()[why.pool]},
+         {"spilled_from", why.spilled() ? plan.pools()[why.first_pool] : std::string("-")}});
     return;
   }
   log(LogLevel::Debug, "ike", "answered",

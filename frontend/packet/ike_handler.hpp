@@ -11,6 +11,7 @@
 #include "common/prefix_rate_limiter.hpp"
 #include "frontend/cluster/member_steering.hpp"
 #include "frontend/cluster/shared_state.hpp"
+#include "frontend/cluster/steering_why.hpp"
 #include "frontend/packet/datagram_batch.hpp"
 #include "redirect/cookie_jar.hpp"
 #include "redirect/responder.hpp"
@@ -22,12 +23,13 @@ struct DecisionRecord {
   TimePoint at{};
   IpAddress client;
   std::uint32_t member = 0;  // index into `config`'s members
-  health::PickReason reason = health::PickReason::HashOwner;
+  SteeringWhy why;           // pools as `config` numbers them
 };
 
 struct IkeCounters {
   redirect::ResponderCounters responder;
   std::vector<std::uint64_t> redirects_per_member;  // indexed as Config::members
+  std::vector<std::uint64_t> spills;                // by SteeringWhy::spill_slot()
   // The loop's most recent redirects (a ring, unordered) and the configuration they index.
   std::vector<DecisionRecord> recent;
   std::shared_ptr<const Config> config;
@@ -61,6 +63,7 @@ class IkeHandler final : public DatagramHandler {
   PrefixRateLimiter limiter_;
   redirect::Responder responder_;
   std::vector<std::uint64_t> redirects_per_member_;
+  std::vector<std::uint64_t> spills_;
   static constexpr std::size_t kRecent = 16;
   std::array<DecisionRecord, kRecent> recent_{};
   std::size_t recent_next_ = 0;  // total recorded; slot = recent_next_ % kRecent

@@ -24,11 +24,13 @@ using namespace ikesteer::dns;
 
 class InputChooser : public StickyChooser {
  public:
-  std::optional<std::size_t> choose(const IpAddress& client, unsigned bits) noexcept override {
-    // Valid, out-of-range and absent answers, from the inputs.
-    const std::size_t pick = std::to_integer<std::size_t>(client.bytes()[0]) + bits;
-    if (pick % 5 == 4) return std::nullopt;
-    return pick % 5;
+  StickyChoice choose(std::uint32_t cluster, const IpAddress& client,
+                      unsigned bits) noexcept override {
+    // Valid, out-of-range and absent answers, and any matched length, from the inputs.
+    const std::size_t pick = std::to_integer<std::size_t>(client.bytes()[0]) + bits + cluster;
+    const unsigned matched = static_cast<unsigned>(pick % 200);
+    if (pick % 5 == 4) return {std::nullopt, matched};
+    return {pick % 5, matched};
   }
 };
 
@@ -47,16 +49,23 @@ std::shared_ptr<const ZoneSnapshot> make_snapshot() {
   other.origin = "example.net";
   other.records = {"www A 192.0.2.99", "to-vpn CNAME gw.vpn.example."};
   const std::vector<ClusterNameSpec> clusters = {
-      {"gw.vpn.example", ClusterPolicy::All, 2, 30, 5, 1},
-      {"w.vpn.example", ClusterPolicy::Weighted, 2, 30, 5, 1},
-      {"s.vpn.example", ClusterPolicy::Sticky, 2, 30, 5, 1},
-      {"f.vpn.example", ClusterPolicy::Frontend, 2, 30, 5, 1},
-      {"open.vpn.example", ClusterPolicy::Sticky, 2, 30, 5, 3},
+      {"gw.vpn.example", ClusterPolicy::All, 2, 30, 5, 1, {}, {}, false},
+      {"w.vpn.example", ClusterPolicy::Weighted, 2, 30, 5, 1, {}, {}, false},
+      {"s.vpn.example", ClusterPolicy::Sticky, 2, 30, 5, 1, {}, {}, false},
+      {"f.vpn.example", ClusterPolicy::Frontend, 2, 30, 5, 1, {}, {}, false},
+      {"open.vpn.example", ClusterPolicy::Sticky, 2, 30, 5, 3, {}, {}, false},
+      {"t.vpn.example", ClusterPolicy::All, 2, 30, 5, 1, {}, {}, true},
+      {"tw.vpn.example", ClusterPolicy::Weighted, 1, 30, 5, 1, {"east"}, {"m1"}, true},
   };
   const std::vector<MemberView> members = {
-      {"m1", {*IpAddress::parse("192.0.2.11"), *IpAddress::parse("2001:db8::11")}, 1, true, false},
-      {"m2", {*IpAddress::parse("192.0.2.12")}, 2, true, true},
-      {"m3", {*IpAddress::parse("2001:db8::13")}, 3, false, false},
+      {"m1",
+       {*IpAddress::parse("192.0.2.11"), *IpAddress::parse("2001:db8::11")},
+       1,
+       true,
+       false,
+       "west"},
+      {"m2", {*IpAddress::parse("192.0.2.12")}, 2, true, true, "east"},
+      {"m3", {*IpAddress::parse("2001:db8::13")}, 3, false, false, "east"},
   };
   auto built =
       build_snapshot({zone, other}, clusters, members,

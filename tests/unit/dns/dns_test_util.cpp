@@ -163,10 +163,10 @@ std::vector<ZoneSpec> test_zones() {
 
 std::vector<ClusterNameSpec> test_clusters() {
   return {
-      {"gw.vpn.example", ClusterPolicy::All, 2, 30, 5, 1},
-      {"w.vpn.example", ClusterPolicy::Weighted, 2, 30, 5, 1},
-      {"s.vpn.example", ClusterPolicy::Sticky, 2, 30, 5, 1},
-      {"f.vpn.example.", ClusterPolicy::Frontend, 2, 30, 5, 1},
+      {"gw.vpn.example", ClusterPolicy::All, 2, 30, 5, 1, {}, {}, false},
+      {"w.vpn.example", ClusterPolicy::Weighted, 2, 30, 5, 1, {}, {}, false},
+      {"s.vpn.example", ClusterPolicy::Sticky, 2, 30, 5, 1, {}, {}, false},
+      {"f.vpn.example.", ClusterPolicy::Frontend, 2, 30, 5, 1, {}, {}, false},
   };
 }
 
@@ -176,13 +176,15 @@ std::vector<MemberView> test_members() {
        {*IpAddress::parse("192.0.2.11"), *IpAddress::parse("2001:db8::11")},
        1.0,
        true,
-       false},
-      {"m2", {*IpAddress::parse("192.0.2.12")}, 1.0, true, false},
+       false,
+       "default"},
+      {"m2", {*IpAddress::parse("192.0.2.12")}, 1.0, true, false, "default"},
       {"m3",
        {*IpAddress::parse("192.0.2.13"), *IpAddress::parse("2001:db8::13")},
        3.0,
        true,
-       false},
+       false,
+       "default"},
   };
 }
 

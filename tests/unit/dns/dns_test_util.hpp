@@ -58,14 +58,18 @@ Response decode(std::span<const std::byte> message);
 
 struct FixedChooser : StickyChooser {
   std::optional<std::size_t> result;
+  unsigned scope_bits = 0;
+  std::uint32_t last_cluster = 0;
   IpAddress last_client;
   unsigned last_bits = 0;
   unsigned calls = 0;
-  std::optional<std::size_t> choose(const IpAddress& client, unsigned bits) noexcept override {
+  StickyChoice choose(std::uint32_t cluster, const IpAddress& client,
+                      unsigned bits) noexcept override {
+    last_cluster = cluster;
     last_client = client;
     last_bits = bits;
     ++calls;
-    return result;
+    return {result, scope_bits};
   }
 };
 

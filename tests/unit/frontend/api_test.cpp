@@ -149,10 +149,15 @@ class FakePlane final : public ControlPlane {
     for (int i = 0; i < 3; ++i)
       rates_.push_back(
           {wall(1'700'000'000'000 + i * 1000), 10.0 + i, 20.5, 0.25, {{"ike.malformed", 0.25}}});
-    decisions_ = {{wall(1'700'000'001'000), ip("203.0.113.7"), "m1", "198.51.100.11",
-                   health::PickReason::HashOwner},
-                  {wall(1'700'000'000'500), ip("2001:db8:1::7"), "m3", "m3.vpn.example",
-                   health::PickReason::CapacitySpill}};
+    decisions_ = {
+        {wall(1'700'000'001'000),
+         ip("203.0.113.7"),
+         "m1",
+         "198.51.100.11",
+         health::PickReason::HashOwner,
+         {"eu", IpPrefix::parse("203.0.113.0/24").value(), "us", health::PoolSkip::Overloaded}},
+        {wall(1'700'000'000'500), ip("2001:db8:1::7"), "m3", "m3.vpn.example",
+         health::PickReason::CapacitySpill}};
   }
 
   Published current() const override { return published_; }
@@ -170,7 +175,10 @@ class FakePlane final : public ControlPlane {
     SteeringExplanation e;
     e.client = client;
     e.key = client.masked(client.is_v4() ? 32 : 64);
+    e.pools = {"eu", "us"};
     e.ranking = {"m3", "m1"};
+    e.placement = {"eu", IpPrefix::parse("203.0.113.0/24").value(), std::nullopt,
+                   health::PoolSkip::None};
     e.member = "m1";
     e.gateway = "198.51.100.11";
     e.reason = health::PickReason::LoadSpill;
@@ -491,7 +499,10 @@ TEST_CASE("decisions and decision: where clients went and would go, and why") {
                                   {"member", "m1"},
                                   {"gateway", "198.51.100.11"},
                                   {"reason", "hash_owner"},
-                                  {"why", "the client's hash owner"}});
+                                  {"why", "the client's hash owner"},
+                                  {"pool", "eu"},
+                                  {"matched_prefix", "203.0.113.0/24"},
+                                  {"spilled_from", {{"pool", "us"}, {"why", "overloaded"}}}});
   CHECK(j["decisions"][1]["reason"] == "capacity_spill");
   CHECK(j["decisions"][1]["client"] == "2001:db8:1::7");
 
@@ -504,7 +515,11 @@ TEST_CASE("decisions and decision: where clients went and would go, and why") {
                   {"gateway", "198.51.100.11"},
                   {"reason", "load_spill"},
                   {"why", "its hash owner was over its load bound"},
-                  {"ranking", {"m3", "m1"}}});
+                  {"pools", {"eu", "us"}},
+                  {"ranking", {"m3", "m1"}},
+                  {"pool", "eu"},
+                  {"matched_prefix", "203.0.113.0/24"},
+                  {"spilled_from", nullptr}});
   j = s.get("/api/v1/decision?client=2001%3Adb8%3A%3A1%3A2%3A3%3A4").body_json();
   CHECK(j["client"] == "2001:db8::1:2:3:4");
   CHECK(j["key"] == "2001:db8::");

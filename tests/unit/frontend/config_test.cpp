@@ -161,14 +161,28 @@ TEST_CASE("members: required fields, duplicates and shared addresses") {
       "t.toml:4:11: member[0].gateway: must be \"\", an IP address or a host name"));
 }
 
-TEST_CASE("more members than steering takes are refused, as the daemon would") {
+namespace {
+
+// Members with addresses from 10.0.0.0/8 (not on the wire: never probed here), in `pools`
+// pools taken in turn.
+std::string many_members(int count, int pools = 1) {
   std::string members;
-  for (int i = 0; i <= 64; ++i)
-    members += "[[member]]\nname = \"m" + std::to_string(i) + "\"\naddresses = [\"198.51.100." +
-               std::to_string(i + 1) + "\"]\n";
-  const auto e = errors_of(members);
+  for (int i = 0; i < count; ++i)
+    members += "[[member]]\nname = \"m" + std::to_string(i) + "\"\naddresses = [\"10.0." +
+               std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) + "\"]\npool = \"p" +
+               std::to_string(i % pools) + "\"\n";
+  return members;
+}
+
+}  // namespace
+
+TEST_CASE("1,000 members in pools are taken; more than steering takes are refused") {
+  const auto thousand = parse_config(many_members(1000, 10), "t.toml");
+  REQUIRE(thousand.has_value());
+  CHECK(thousand->members.size() == 1000);
+  const auto e = errors_of(many_members(4097));
   REQUIRE(e.size() == 1);
-  CHECK(e[0] == "t.toml:1:1: member: at most 64 members (got 65)");
+  CHECK(e[0] == "t.toml:1:1: member: at most 4096 members (got 4097)");
 }
 
 TEST_CASE("listen addresses must be specific, so replies leave from the address asked") {

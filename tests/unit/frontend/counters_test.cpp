@@ -175,7 +175,7 @@ TEST_CASE("every declared counter has its own value in every output") {
 
 TEST_CASE("sums add every declared counter of every thread") {
   const Totals t = every_counter_numbered();
-  const IkeCounters loop{t.ike.responder, {}, {}, nullptr};
+  const IkeCounters loop{t.ike.responder, {}, {}, {}, nullptr};
   const IkeCounters loops[] = {loop, loop};
   const UdpTransportCounters ike_transport[] = {t.ike.transport, t.ike.transport};
   const IkeTotals ike = sum(loops, ike_transport);

@@ -40,7 +40,7 @@ MemberSteering steering_for(std::shared_ptr<const Config> config,
       SteeringPlan::build(std::move(config), std::make_shared<const ClusterState>(cluster), 1);
   REQUIRE(plan.has_value());
   auto shared = std::make_shared<const SteeringPlan>(std::move(plan).value());
-  return MemberSteering(shared, std::make_shared<health::Selector>(shared->selector()));
+  return MemberSteering(shared, std::make_shared<health::PoolSelector>(shared->selector()));
 }
 
 health::PickReason reason(const redirect::GatewayChoice& c) {

@@ -56,7 +56,7 @@ TEST_CASE("one publish: the DNS snapshot, the plan and an own selector for each 
   REQUIRE(p.dns != nullptr);
   REQUIRE(p.steering != nullptr);
   REQUIRE(p.ike_loops->size() == 3);
-  std::set<const health::Selector*> selectors;
+  std::set<const health::PoolSelector*> selectors;
   for (const auto& loop : *p.ike_loops) {
     selectors.insert(&loop->selector);
     CHECK(loop->selector.members().size() == 3);
@@ -129,8 +129,9 @@ TEST_CASE("a DNS thread follows a publish without allocating; sticky answers fol
   };
   const std::string before_text = answer();
   const auto p = published(config, state, 1);
-  const std::size_t owner =
-      *p.steering->selector().owner(p.steering->key(*IpAddress::parse("203.0.113.7")).bytes());
+  const IpAddress resolver = *IpAddress::parse("203.0.113.7");
+  const std::size_t owner = *p.steering->selector().owner(p.steering->key(resolver).bytes(),
+                                                          p.steering->route(resolver).pools);
 
   shared.publish(published(config, with_down(*state, owner), 1));
   const std::size_t before = test::allocations();

@@ -63,8 +63,8 @@ IpAddress client(int i) {
 
 TEST_CASE("planning: each session goes where the front end would redirect its client now") {
   const auto plan = plan_for(kMembers);
-  health::Selector mover_selector = plan->selector();
-  MemberSteering front_end(plan, std::make_shared<health::Selector>(plan->selector()));
+  health::PoolSelector mover_selector = plan->selector();
+  MemberSteering front_end(plan, std::make_shared<health::PoolSelector>(plan->selector()));
   const TimePoint now{};
   std::set<std::string> targets;
   for (int i = 0; i < 400; ++i) {
@@ -81,7 +81,7 @@ TEST_CASE("planning: each session goes where the front end would redirect its cl
 
   // The gateway is what the REDIRECT names: the address in the client's family, or the FQDN.
   for (int i = 0; i < 50; ++i) {
-    health::Selector fresh = plan->selector();
+    health::PoolSelector fresh = plan->selector();
     const IpAddress v6 = ip("2001:db8:1:" + std::to_string(i) + "::7");
     const auto t = plan_move_target(*plan, fresh, 0, v6, now);
     REQUIRE(t.has_value());
@@ -95,7 +95,7 @@ TEST_CASE("planning: targets change only when the member set changes") {
   const auto grown = plan_for(kMembers + kFourth);
   const TimePoint now{};
   auto target_in = [&](const SteeringPlan& p, const IpAddress& peer) {
-    health::Selector fresh = p.selector();  // no load: the hash alone
+    health::PoolSelector fresh = p.selector();  // no load: the hash alone
     return plan_move_target(p, fresh, 0, peer, now)->member;
   };
   int to_new = 0;
@@ -121,7 +121,7 @@ name = "m2"
 addresses = ["198.51.100.12"]
 state = "maintenance"
 )");
-  health::Selector s = plan->selector();
+  health::PoolSelector s = plan->selector();
   CHECK_FALSE(plan_move_target(*plan, s, 0, ip("203.0.113.1"), TimePoint{}).has_value());
 }
 

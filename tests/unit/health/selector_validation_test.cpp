@@ -21,8 +21,12 @@ SelectorError error_of(std::vector<SelectorMember> members, const SelectorOption
 }
 
 TEST_CASE("valid member sets and options are accepted") {
+  // kMaxMembers (4096) members; most of them ineligible, which spares the test a slot table
+  // of 4096 x 65,536 scores.
   std::vector<SelectorMember> many;
-  for (std::size_t i = 0; i < kMaxMembers; ++i) many.push_back({"m" + std::to_string(i)});
+  for (std::size_t i = 0; i < kMaxMembers; ++i)
+    many.push_back({"m" + std::to_string(i), 1.0, 0, i % 512 == 0});
+  CHECK(kMaxMembers == 4096);
   CHECK(Selector::create(many).has_value());
   CHECK(Selector::create({{"a", 0.001, 5, false}}, {1.0001, 1s}).has_value());
   CHECK(Selector::create({}, {50.0, 3600s}).has_value());
@@ -52,7 +56,8 @@ TEST_CASE("bad options are refused") {
 TEST_CASE("errors have messages") {
   for (auto e :
        {SelectorError::TooManyMembers, SelectorError::EmptyName, SelectorError::DuplicateName,
-        SelectorError::BadWeight, SelectorError::BadLoadFactor, SelectorError::BadWindow})
+        SelectorError::BadWeight, SelectorError::BadLoadFactor, SelectorError::BadWindow,
+        SelectorError::TooManyPools, SelectorError::BadPool})
     CHECK(to_string(e) != "unknown");
 }
 

@@ -69,6 +69,17 @@ TEST_CASE("ECS routes use the longest prefix covering the whole subnet") {
   CHECK(pools(t.route(ip("10.1.2.3"), 0)) == "0 by default");
 }
 
+TEST_CASE("ECS scope: how far the route holds, shorter than the subnet where nothing is nearer") {
+  const Topology t = example();  // 10.0.0.0/8, 10.1.0.0/16 inside it, 2001:db8::/32, ::/0
+  CHECK(t.route(ip("10.1.2.0"), 24).scope == 16);  // all of 10.1.0.0/16 goes the same way
+  CHECK(t.route(ip("10.2.0.0"), 24).scope == 15);  // 10.2.0.0/15 holds no longer entry
+  CHECK(t.route(ip("10.0.0.0"), 24).scope == 16);  // 10.0.0.0/15 would hold 10.1.0.0/16
+  CHECK(t.route(ip("10.0.0.0"), 12).scope == 12);  // the subnet itself holds 10.1.0.0/16
+  CHECK(t.route(ip("192.0.2.0"), 24).scope == 1);  // default: 128.0.0.0/1 holds no entry
+  CHECK(t.route(ip("2001:db8:1:2::"), 56).scope == 32);
+  CHECK(t.route(ip("2001::"), 16).scope == 16);  // ::/0 matched; 2001::/16 holds none
+}
+
 TEST_CASE("a default Topology routes every client to no pool") {
   const Topology t;
   CHECK(t.route(ip("192.0.2.1")).pools.empty());

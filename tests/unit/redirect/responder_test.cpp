@@ -35,7 +35,7 @@ class FakeSelector : public GatewaySelector {
     return GatewayChoice{*answer, kMember, kWhy};
   }
   static constexpr std::uint32_t kMember = 7;
-  static constexpr std::uint8_t kWhy = 3;
+  static constexpr std::uint64_t kWhy = 0x0102030405060708;  // all 64 bits carried
 };
 
 CookieJar::Secret master_secret() {

@@ -228,6 +228,11 @@ goes_to_pool() {
 # absent).
 decision() { api "/api/v1/decision?client=$1" | jq -r "$2"; }
 
+# recent_shows <client>: /api/v1/decisions lists a decision for that client.
+recent_shows() {
+  api /api/v1/decisions | jq -e --arg c "$1" 'any(.decisions[]; .client == $c)' >/dev/null
+}
+
 # all_up: every member is up in ikesteer's view.
 all_up() {
   [[ $(api /api/v1/members | jq -r '[.members[] | select(.state != "up")] | length') == 0 ]]
@@ -445,7 +450,10 @@ phase_pool_down() {
   # Nobody else moved.
   goes_to cus "${US_ASK[0]}" "$us_home" || it_fail "a us client moved while eu was down"
   goes_to cxx "$XX_ASK" "${HOME_OF[$XX_ASK]}" || it_fail "the default client moved while eu was down"
-  it_log "gauges: ikesteer_pool_members{pool=\"eu\",state=\"down\"} $(metric 'ikesteer_pool_members{pool="eu",state="down"}')"
+  local not_eligible
+  not_eligible=$(metric 'ikesteer_pool_members{pool="eu",eligible="false"}')
+  it_log "gauge: ikesteer_pool_members{pool=\"eu\",eligible=\"false\"} $not_eligible"
+  ((not_eligible == 2)) || it_fail "ikesteer_pool_members{pool=\"eu\",eligible=\"false\"} is $not_eligible with eu1 and eu2 down"
 
   it_charon_start eu1 "$(it_member_swanctl_conf)"
   it_charon_start eu2 "$(it_member_swanctl_conf)"
@@ -466,16 +474,19 @@ phase_capacity() {
   t=$(wait_ms 15 "ikesteer (restarted, us capacity $CAPACITY) to see every member up" all_up)
   it_log "ikesteer restarted with capacity = $CAPACITY on us1 and us2 (load_window $WINDOW s): every member up after $t ms"
 
-  # The burst: one ask per distinct address, paced (~14/s) so that the debug log (20 lines/s
-  # at most) keeps every decision; all of it well inside the load window.
+  # The burst: one ask per distinct address, one after the other, at most ~14/s so that the
+  # debug log (20 lines/s at most) keeps every decision; all of it inside the load window.
   cat >"$IT_WORK/burst.sh" <<'EOF'
 #!/bin/bash
 # burst.sh <ikesteer-ask> <front> <first> <count>: "<client> <redirect target or ->" per ask
 ask=$1 front=$2 first=$3 count=$4
+t0=${EPOCHREALTIME/./}
 for ((a = first; a < first + count; a++)); do
+  # Ask i starts no earlier than 70 ms x i after the first.
+  wait_us=$((t0 + (a - first) * 70000 - ${EPOCHREALTIME/./}))
+  ((wait_us <= 0)) || sleep "$(printf '0.%06d' "$wait_us")"
   r=$("$ask" -f "203.0.113.$a" -t 1000 "$front" 2>/dev/null | sed -nE 's/^redirect (.*)/\1/p')
   echo "203.0.113.$a ${r:--}"
-  sleep 0.07
 done
 EOF
   chmod +x "$IT_WORK/burst.sh"
@@ -511,7 +522,9 @@ EOF
 
   # The recent decisions (the dashboard's "why recent clients went where") explain each of the
   # last ones: the spilled clients with pool eu and spilled_from {us, overloaded}.
-  local recent n_recent_spilled
+  # They reach the API side a moment later (the loops hand them over periodically).
+  local recent n_recent_spilled last="203.0.113.$((BURST_FIRST + BURST - 1))"
+  it_wait_for 5 "/api/v1/decisions to show the burst's last client $last" recent_shows "$last"
   recent=$(api /api/v1/decisions)
   printf 'recent %s\n' "$recent" >>"$IT_WORK/decisions.log"
   n_recent_spilled=$(jq '[.decisions[] | select(.client | startswith("203.0.113."))
@@ -519,15 +532,6 @@ EOF
   it_log "recent decisions: $n_recent_spilled burst clients shown with pool eu, spilled_from {us, overloaded}; e.g. $(jq -c '[.decisions[] | select(.pool == "eu")][0] | {client, member, pool, reason, spilled_from}' <<<"$recent")"
   ((n_recent_spilled == n_eu)) ||
     it_fail "/api/v1/decisions shows $n_recent_spilled spilled burst clients, $n_eu spilled: $(jq -c '.decisions[:4]' <<<"$recent")"
-
-  # The decision for a client explains where the next us client goes and why.
-  local d last="203.0.113.$((BURST_FIRST + BURST - 1))"
-  d=$(api "/api/v1/decision?client=${US_ASK[0]}")
-  printf 'capacity %s\n' "$d" >>"$IT_WORK/decisions.log"
-  it_log "decision for ${US_ASK[0]} after the burst: $(jq -c '{member, pool, matched_prefix, pools, spilled_from}' <<<"$d")"
-  [[ $(jq -r .pool <<<"$d") == eu && $(jq -r .spilled_from.pool <<<"$d") == us &&
-    $(jq -r .spilled_from.why <<<"$d") == overloaded ]] ||
-    it_fail "decision for ${US_ASK[0]} with pool us at capacity: expected pool eu, spilled_from {us, overloaded}: $d"
 
   # The log line of the last spilled client and the counts.
   local line logged_eu
@@ -538,12 +542,23 @@ EOF
   logged_eu=$(grep -E 'msg="?redirected"? .*client=203\.0\.113\.(1[0-4][0-9]) ' "$(it_ikesteer_log front)" |
     grep -cE ' pool="?eu"?( |$)' || true)
   ((logged_eu == n_eu)) || it_fail "ikesteer logged $logged_eu redirects of burst clients with pool=eu, $n_eu went there"
-  local spills redirects_us
-  spills=$(metric 'ikesteer_pool_spills_total{from="us",to="eu"}')
+  local spills redirects_us redirects_eu
+  spills=$(metric 'ikesteer_pool_spills_total{pool="us",why="overloaded"}')
   redirects_us=$(metric 'ikesteer_pool_redirects_total{pool="us"}')
-  it_log "metrics: ikesteer_pool_spills_total{from=\"us\",to=\"eu\"} $spills, ikesteer_pool_redirects_total{pool=\"us\"} $redirects_us, {pool=\"eu\"} $(metric 'ikesteer_pool_redirects_total{pool="eu"}')"
-  ((spills == n_eu)) || it_fail "ikesteer_pool_spills_total{from=\"us\",to=\"eu\"} is $spills, $n_eu spilled"
-  ((redirects_us == n_us)) || it_fail "ikesteer_pool_redirects_total{pool=\"us\"} is $redirects_us, $n_us went there"
+  redirects_eu=$(metric 'ikesteer_pool_redirects_total{pool="eu"}')
+  it_log "metrics: ikesteer_pool_spills_total{pool=\"us\",why=\"overloaded\"} $spills, ikesteer_pool_redirects_total{pool=\"us\"} $redirects_us, {pool=\"eu\"} $redirects_eu"
+  ((spills == n_eu)) || it_fail "ikesteer_pool_spills_total{pool=\"us\",why=\"overloaded\"} is $spills, $n_eu spilled"
+  ((redirects_us == n_us && redirects_eu == n_eu)) ||
+    it_fail "ikesteer_pool_redirects_total: us $redirects_us, eu $redirects_eu; the burst sent $n_us and $n_eu"
+
+  # The decision for a client explains where the next us client goes and why.
+  local d
+  d=$(api "/api/v1/decision?client=${US_ASK[0]}")
+  printf 'capacity %s\n' "$d" >>"$IT_WORK/decisions.log"
+  it_log "decision for ${US_ASK[0]} after the burst: $(jq -c '{member, pool, matched_prefix, pools, spilled_from}' <<<"$d")"
+  [[ $(jq -r .pool <<<"$d") == eu && $(jq -r .spilled_from.pool <<<"$d") == us &&
+    $(jq -r .spilled_from.why <<<"$d") == overloaded ]] ||
+    it_fail "decision for ${US_ASK[0]} with pool us at capacity: expected pool eu, spilled_from {us, overloaded}: $d"
 }
 
 main() {

@@ -131,8 +131,9 @@ SteeringDecision SteeringPlan::steer(health::PoolSelector& selector, const IpAdd
 }
 
 IpAddress SteeringPlan::key(const IpAddress& client) const noexcept {
-  return client.masked(client.is_v4() ? config_->steering.ipv4_prefix
-                                      : config_->steering.ipv6_prefix);
+  // An IPv4-mapped address is the IPv4 client it names (as in the topology).
+  const IpAddress a = unmapped(client);
+  return a.masked(a.is_v4() ? config_->steering.ipv4_prefix : config_->steering.ipv6_prefix);
 }
 
 const redirect::GatewayIdentity& SteeringPlan::identity(std::size_t member,

@@ -70,6 +70,8 @@ class FakePlane final : public ControlPlane {
     m3.addresses = {ip("198.51.100.13")};
     m3.weight = 2.5;
     m3.state = OperatorState::Drain;
+    m1.pool = m2.pool = "eu";
+    m3.pool = "us";
     config->members = {m1, m2, m3};
 
     auto cluster = std::make_shared<ClusterState>();
@@ -136,6 +138,7 @@ class FakePlane final : public ControlPlane {
     r.drops[static_cast<std::size_t>(redirect::DropReason::RateLimited)] = 40;
     totals_.ike.transport.oversize = 3;
     totals_.redirects_per_member = {400, 0, 300};
+    totals_.spills = {0, 0, 7, 0, 0, 1, 0, 0};  // eu: 7 overloaded; us: 1 no eligible member
     totals_.dns.authority.received = 500;
     totals_.dns.authority.responses[static_cast<std::size_t>(dns::Rcode::NoError)] = 450;
     totals_.dns.authority.responses[static_cast<std::size_t>(dns::Rcode::NXDomain)] = 40;
@@ -920,6 +923,16 @@ TEST_CASE("metrics: valid exposition format with every family the brief names") 
   CHECK(e.label("ikesteer_agent_reports_total", {{"result", "admitted"}}) == "12");
   CHECK(e.label("ikesteer_agent_reports_total", {{"result", "bad_mac"}}) == "2");
   CHECK(e.label("ikesteer_member_weight", {{"member", "m3"}}) == "2.5");
+  // Pools: m1 (up) and m2 (down) in eu, m3 (drained) in us.
+  CHECK(e.label("ikesteer_pool_members", {{"pool", "eu"}, {"eligible", "true"}}) == "1");
+  CHECK(e.label("ikesteer_pool_members", {{"pool", "eu"}, {"eligible", "false"}}) == "1");
+  CHECK(e.label("ikesteer_pool_members", {{"pool", "us"}, {"eligible", "true"}}) == "0");
+  CHECK(e.label("ikesteer_pool_redirects_total", {{"pool", "eu"}}) == "400");
+  CHECK(e.label("ikesteer_pool_redirects_total", {{"pool", "us"}}) == "300");
+  CHECK(e.label("ikesteer_pool_spills_total", {{"pool", "eu"}, {"why", "overloaded"}}) == "7");
+  CHECK(e.label("ikesteer_pool_spills_total", {{"pool", "us"}, {"why", "no_eligible_member"}}) ==
+        "1");
+  CHECK(e.label("ikesteer_pool_spills_total", {{"pool", "eu"}, {"why", "only_avoided"}}) == "0");
   CHECK(e.label("ikesteer_agent_commands_total", {{"command", "move"}, {"result", "timeout"}}) ==
         "4");
   CHECK(e.label("ikesteer_agent_commands_total", {{"command", "list"}, {"result", "ok"}}) == "0");

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "frontend/cluster/steering_why.hpp"
 #include "frontend/config/config_loader.hpp"
 
 using namespace ikesteer;
@@ -44,7 +45,7 @@ MemberSteering steering_for(std::shared_ptr<const Config> config,
 }
 
 health::PickReason reason(const redirect::GatewayChoice& c) {
-  return static_cast<health::PickReason>(c.why);
+  return SteeringWhy::unpack(c.why).reason;
 }
 
 IpAddress ip(const char* s) {
@@ -179,4 +180,78 @@ TEST_CASE("an agent-reported capacity replaces the configured one") {
   for (int i = 1; i < 100; ++i)
     if (s.select(ip(("203.0.113." + std::to_string(i)).c_str()), std::nullopt, {})) ++placed;
   CHECK(placed == 30);
+}
+
+namespace {
+
+// eu: m1, m2; us: m3; ap: m4. 198.51.100.0/25 tries eu then us; 2001:db8:1::/48 tries ap then
+// eu; everyone else us then eu.
+const std::string kPools = R"(
+[topology]
+default = ["us", "eu"]
+[[topology.network]]
+prefixes = ["198.51.100.0/25"]
+pools = ["eu", "us"]
+[[topology.network]]
+prefixes = ["2001:db8:1::/48"]
+pools = ["ap", "eu"]
+[[member]]
+name = "m1"
+addresses = ["192.0.2.11", "2001:db8::11"]
+pool = "eu"
+[[member]]
+name = "m2"
+addresses = ["192.0.2.12", "2001:db8::12"]
+pool = "eu"
+[[member]]
+name = "m3"
+addresses = ["192.0.2.13", "2001:db8::13"]
+pool = "us"
+[[member]]
+name = "m4"
+addresses = ["192.0.2.14", "2001:db8::14"]
+pool = "ap"
+)";
+
+}  // namespace
+
+TEST_CASE("pools: a client goes to the first pool of its topology order that can take it") {
+  const auto config = config_with(kPools);
+  MemberSteering s = steering_for(config);
+  const TimePoint now{};
+  auto member_of = [&](const char* client) {
+    const auto c = s.select(ip(client), std::nullopt, now);
+    REQUIRE(c.has_value());
+    return config->members[c->member].name;
+  };
+  auto why_of = [&](const char* client) {
+    return SteeringWhy::unpack(s.select(ip(client), std::nullopt, now)->why);
+  };
+  for (int i = 1; i < 100; ++i) {
+    const std::string eu = "198.51.100." + std::to_string(i);
+    const std::string m = member_of(eu.c_str());
+    CHECK_MESSAGE((m == "m1" || m == "m2"), eu, " went to ", m);
+    CHECK(member_of(("203.0.113." + std::to_string(i)).c_str()) == "m3");
+  }
+  CHECK(member_of("2001:db8:1::7") == "m4");
+  CHECK(member_of("::ffff:198.51.100.7") == member_of("198.51.100.7"));
+  const SteeringWhy eu = why_of("198.51.100.7");
+  CHECK(eu.matched(ip("198.51.100.7")) == IpPrefix::parse("198.51.100.0/25").value());
+  CHECK_FALSE(eu.spilled());
+  CHECK_FALSE(why_of("203.0.113.7").matched(ip("203.0.113.7")).has_value());  // the default
+}
+
+TEST_CASE("pools: with every member of its first pool down a client spills to the next") {
+  const auto config = config_with(kPools);
+  MemberSteering s = steering_for(config, [](ClusterState& c) {
+    c.members[3].state = health::MemberState::Down;  // ap: m4
+  });
+  const auto choice = s.select(ip("2001:db8:1::7"), std::nullopt, TimePoint{});
+  REQUIRE(choice.has_value());
+  CHECK((config->members[choice->member].pool == "eu"));
+  const SteeringWhy why = SteeringWhy::unpack(choice->why);
+  CHECK(why.spilled());
+  CHECK(why.first_skip == health::PoolSkip::NoEligibleMember);
+  CHECK(s.plan().pools()[why.first_pool] == "ap");
+  CHECK(s.plan().pools()[why.pool] == "eu");
 }

@@ -44,7 +44,7 @@ std::string addresses_json(const ControlPlane& plane);
 // GET /api/v1/decisions: the recent redirects, newest first, with why.
 std::string decisions_json(const ControlPlane& plane);
 
-// GET /api/v1/decision?client=...: where that client would go, and why.
+// GET /api/v1/decision?client=...: where that client would go now, and why.
 std::string explanation_json(const SteeringExplanation& explanation);
 
 // GET /api/v1/counters: every counter by name (drop reasons, reply kinds, DNS response codes,

@@ -11,7 +11,7 @@
 //   GET  /api/v1/events?after=N           events with an id above N (default 0), oldest first
 //   GET  /api/v1/addresses                every service address and who answers on it
 //   GET  /api/v1/decisions                recent redirects and why, newest first
-//   GET  /api/v1/decision?client=ADDR     where that client would go, and why (400: bad address)
+//   GET  /api/v1/decision?client=ADDR     where that client would go now, and why (400: bad address)
 //   GET  /api/v1/counters                 every counter by name
 //   GET  /api/v1/rates                    redirects, DNS queries and drops per second, 15 min
 //   POST /api/v1/members/<name>/drain, /undrain, /maintenance, /failback

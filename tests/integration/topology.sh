@@ -29,6 +29,8 @@
 #   2. both eu members' charons stopped: eu clients go to the us pool (decision: spilled_from
 #      eu, no_eligible_member; DNS too), others unmoved; charons back: eu clients return to
 #      their own member
+#   7. SIGHUP with a broken networks.txt: refused, file:line logged, the running map kept; with
+#      a changed one: the whole map swapped (a us client now goes to ap first)
 #   3. ikesteer restarted with capacity = 1 on us1 and us2 (load_window 20 s: 20 new clients
 #      each): a paced burst of 50 distinct us clients: 40 to the us pool, then 10 spill to eu;
 #      the decision, the log and ikesteer_pool_spills_total say so
@@ -466,6 +468,39 @@ phase_pool_down() {
   [[ $(decision "${EU_ASK[0]}" .spilled_from) == null ]] || it_fail "decision still says spilled after eu came back"
 }
 
+# reload_outcomes: how many reloads the log has an outcome line for (refused or taken).
+reload_outcomes() { grep -cE 'msg="?(reload failed|configuration reloaded|reloaded)' "$(it_ikesteer_log front)" || true; }
+
+phase_reload() {
+  local pid=${IT_PID_OF["front/ikesteer"]} before c=${US_ASK[0]} m d line
+  m=$(member_at "$(ask cus "$c")")
+  # A broken prefix file: the reload is refused with file:line, the running map kept.
+  { networks_txt; echo "203.0.113.0/33 us"; echo "198.51.100.128/25 nowhere"; } >"$IT_WORK/networks.txt"
+  before=$(reload_outcomes)
+  kill -HUP "$pid"
+  it_wait_for 10 "ikesteer to log the reload's outcome" test "$(reload_outcomes)" -gt "$before"
+  grep -qE 'msg="?reload failed' "$(it_ikesteer_log front)" || it_fail "the reload was not refused"
+  for line in "networks.txt:6: bad prefix 203.0.113.0/33" "networks.txt:7: unknown pool 'nowhere'"; do
+    grep -qF "$line" "$(it_ikesteer_log front)" || it_fail "the refused reload does not log $line"
+  done
+  [[ $(member_at "$(ask cus "$c")") == "$m" ]] || it_fail "after a refused reload, $c no longer goes to $m"
+  it_log "reload with a broken networks.txt refused (file:line named), $c still -> $m"
+
+  # A good one: region us now tries ap first. The whole map changes at once.
+  networks_txt | sed 's|^203.0.113.0/24   us eu ap|203.0.113.0/24   ap us eu|' >"$IT_WORK/networks.txt"
+  kill -HUP "$pid"
+  it_wait_for 10 "$c to go to ap1 after the reload" goes_to cus "$c" ap1
+  d=$(api "/api/v1/decision?client=$c")
+  [[ $(jq -c .pools <<<"$d") == '["ap","us","eu"]' && $(jq -r .matched_prefix <<<"$d") == 203.0.113.0/24 ]] ||
+    it_fail "decision after the reload: $d"
+  [[ $(member_at "$(ask cus "$US_NESTED")") == "${HOME_OF[$US_NESTED]}" ]] ||
+    it_fail "$US_NESTED (its own, unchanged entry) moved with the reload"
+  it_log "reload with 203.0.113.0/24 -> ap us eu: $c -> ap1, $US_NESTED unchanged (-> ${HOME_OF[$US_NESTED]})"
+  networks_txt >"$IT_WORK/networks.txt"
+  kill -HUP "$pid"
+  it_wait_for 10 "$c to go back to $m" goes_to cus "$c" "$m"
+}
+
 phase_capacity() {
   it_ikesteer_finish front
   ikesteer_conf "$CAPACITY" >"$IT_WORK/ikesteer-capacity.toml"
@@ -578,6 +613,7 @@ main() {
   phase_resolver
   phase_strongswan
   phase_pool_down
+  phase_reload
   phase_capacity
   it_ikesteer_finish front
 }

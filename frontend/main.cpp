@@ -4,6 +4,7 @@
 
 #include "frontend/config/config_loader.hpp"
 #include "frontend/config/demo_config.hpp"
+#include "frontend/config/topology_loader.hpp"
 #include "frontend/daemon/daemon.hpp"
 
 namespace {
@@ -34,7 +35,10 @@ int main(int argc, char** argv) {
       print_errors(config.error());
       return 1;
     }
-    std::printf("%s: ok (%zu members)\n", check_path.c_str(), config->members.size());
+    const auto& map = config->topology.map;
+    std::printf("%s: ok (%zu members in %zu pools, %zu topology prefixes)\n", check_path.c_str(),
+                config->members.size(), pool_names(config->members).size(),
+                map ? map->prefixes().size() : std::size_t{0});
     return 0;
   }
   auto config = demo ? parse_config(kDemoConfig, kDemoConfigName) : load_config(config_path);

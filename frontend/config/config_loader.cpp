@@ -634,12 +634,13 @@ Result<Config, ConfigErrors> parse_config(std::string_view toml_text,
   }
   build_topology(root, config, errors);
   // The daemon builds its steering from exactly these members at start: refuse here what it
-  // would refuse then, so that --check-config and a start agree.
+  // would refuse then, so that --check-config and a start agree. (Validation alone: with no
+  // member eligible no slot table is built.)
   if (errors.empty()) {
     const std::vector<std::string> pools = pool_names(config.members);
     std::vector<health::SelectorMember> steered;
     for (const MemberConfig& m : config.members)
-      steered.push_back({m.name, m.weight, m.capacity, true, std::nullopt,
+      steered.push_back({m.name, m.weight, m.capacity, false, std::nullopt,
                          static_cast<std::uint16_t>(std::find(pools.begin(), pools.end(), m.pool) -
                                                     pools.begin())});
     if (auto s = health::PoolSelector::create(std::move(steered), pools.size()); !s)

@@ -2,10 +2,10 @@
 # shellcheck disable=SC2317  # cleanup and start_<variant> are called indirectly
 # topology_bench.sh: what regional pools and the topology map cost (issue 13), in one table:
 #
-#   1. Map load. A generated topology file of PREFIXES (200,000) prefixes: half IPv4 /8../32,
-#      half IPv6 /16../64, random but reproducible (python3, --seed), each with an order of
-#      1..3 of 4 pools, plus 512 /26s over 127.1.0.0/17, where the load generator's clients
-#      are (they count in the 200,000). Per round: the wall and CPU time of
+#   1. Map load. A generated topology file of PREFIXES (200,000) prefixes, random but
+#      reproducible (python3, --seed), each with an order of 1..3 of 4 pools: half IPv4 (512
+#      /26s over 127.1.0.0/17, where the load generator's clients are, and random /8../32),
+#      half IPv6 /16../64. Per round: the wall and CPU time of
 #      `ikesteer --check-config` with the same configuration (8 members in 4 pools) without
 #      and with [topology] (the difference is the map's load; goal < 1 s), and ikesteer's
 #      start-to-ready time (spawn to the first 200 from GET /readyz, polled every ms) without
@@ -25,27 +25,28 @@
 #      count; part 2 prices the big map.
 #   Without a map every client's order is p1..p4, so nomap sends every client to p1's two
 #   members. Every member is eligible without a gateway: no probe, so up from the start (as in
-#   redirect_bench.sh); each server is measured once its start-up CPU work is done. Before the rounds, each ikesteer configuration is started once with
-#   [http] and GET /api/v1/decision is asked for the first, middle and last client address:
-#   the map's clients must have a matched prefix and a member, never a spill. The measured
-#   runs have no [http] (as redirect_bench.sh).
-#   Rounds (--runs, 3) run every variant one after the other (yardstick nomap map m3 m1000),
-#   so each round's ratios are the least exposed to the machine's drifts; the table shows
-#   medians (min..max) and every round's ratio.
+#   redirect_bench.sh); each server is measured once its start-up CPU work is done. In round
+#   1 of part 1 each ikesteer configuration (with [http]) is asked GET /api/v1/decision for
+#   the first, middle and last client address: with a map each must have a matched prefix and
+#   a member, never a spill. The measured runs have no [http] (as redirect_bench.sh).
+#   Rounds (--runs, 3) run every variant one after the other (nomap map yardstick m3 m1000:
+#   each pair compared is adjacent), so each round's ratios are the least exposed to the
+#   machine's drifts; the table shows medians (min..max), every round's ratio, and the ratios
+#   of the quiet rounds alone (other_cpu <= QUIET_OTHER % in both runs of the pair).
 #
 # Builds nothing. Runs as root: everything happens on the loopback of a network namespace it
 # creates and removes; the server is pinned to SERVER_CPU, the load generator (busy-polling)
 # to LOADGEN_CPU. Every load is bounded (DURATION s, 1,000-request probes, 10 s waits).
-# About 4 minutes with the defaults.
+# About 7 minutes with the defaults on a busy machine (the quiet waits), 11 with --runs 5.
 #
 # Usage: bench/topology_bench.sh [--runs N] [--duration S] [--prefixes N] [--seed N]
 #                                [--ikesteer PATH] [--loadgen PATH] [--yardstick PATH]
 # Every option is also an environment variable (RUNS, DURATION, PREFIXES, SEED, IKESTEER,
 # LOADGEN, YARDSTICK), as are WINDOW (256), SERVER_CPU (1), LOADGEN_CPU (0), PORT (15600),
 # HTTP_PORT (18600), QUIET_WAIT (10: up to that many seconds before each measured run waiting
-# for other work to leave the two CPUs) and KEEP (0: 1 keeps the work directory with the
+# for other work to leave the two CPUs), QUIET_OTHER (5) and KEEP (0: 1 keeps the work directory with the
 # generated files, configurations and logs).
-# Packages: .ci/packages/bench.txt (iproute2, util-linux, python3).
+# Packages: .ci/packages/bench.txt (iproute2, util-linux, curl, python3).
 # Exit status: 0 when every run worked and the goals are met, 1 when a goal is missed or a
 # run failed, 2 on a set-up error.
 set -euo pipefail
@@ -64,6 +65,7 @@ LOADGEN_CPU=${LOADGEN_CPU:-0}
 PORT=${PORT:-15600}
 HTTP_PORT=${HTTP_PORT:-18600}
 QUIET_WAIT=${QUIET_WAIT:-10}
+QUIET_OTHER=${QUIET_OTHER:-5}
 KEEP=${KEEP:-0}
 
 # The load generator's defaults: 16,384 addresses from 127.1.0.1 (to 127.1.64.0) x 4 ports.
@@ -72,7 +74,7 @@ SRC_ADDRESSES=16384
 SAMPLE_CLIENTS=(127.1.0.1 127.1.32.7 127.1.64.0)  # first, middle, last
 GOAL_LOAD_S=1.0
 GOAL_RATIO=0.90
-VARIANTS=(yardstick nomap map m3 m1000)
+VARIANTS=(nomap map yardstick m3 m1000)
 
 while (($#)); do
   case $1 in
@@ -493,15 +495,15 @@ printf '     orders of 1..3 of 4 pools, seed %s, %s bytes; %s rounds, load avera
 echo
 echo "1. map load (seconds, median (min..max) of $RUNS; --check-config pinned to CPU $SERVER_CPU)"
 printf '   %-40s %s\n' "--check-config, no [topology], wall" "$(mmm "${CHECK_WALL[nomap]:-}")"
-printf '   %-40s %s\n' "--check-config, 200k-prefix map, wall" "$(mmm "${CHECK_WALL[map]:-}")"
+printf '   %-40s %s\n' "--check-config, $((PREFIXES / 1000))k-prefix map, wall" "$(mmm "${CHECK_WALL[map]:-}")"
 printf '   %-40s %s\n' "--check-config, no [topology], CPU" "$(mmm "${CHECK_CPU[nomap]:-}")"
-printf '   %-40s %s\n' "--check-config, 200k-prefix map, CPU" "$(mmm "${CHECK_CPU[map]:-}")"
+printf '   %-40s %s\n' "--check-config, $((PREFIXES / 1000))k-prefix map, CPU" "$(mmm "${CHECK_CPU[map]:-}")"
 printf '   %-40s %s   per round: %s\n' "map load (wall difference)" "$(mmm "$LOAD_DIFF")" \
   "${LOAD_DIFF# }"
 printf '   %-40s %s   per round: %s\n' "map load (CPU difference)" "$(mmm "$LOAD_CPU_DIFF")" \
   "${LOAD_CPU_DIFF# }"
 printf '   %-40s %s\n' "start to ready (/readyz), no map" "$(mmm "${READY[nomap]:-}")"
-printf '   %-40s %s\n' "start to ready, 200k-prefix map" "$(mmm "${READY[map]:-}")"
+printf '   %-40s %s\n' "start to ready, $((PREFIXES / 1000))k-prefix map" "$(mmm "${READY[map]:-}")"
 printf '   %-40s %s\n' "start to ready, 1,000 members + map" "$(mmm "${READY[m1000]:-}")"
 if [[ -n ${LOAD_DIFF// /} ]]; then
   d=$(median "$LOAD_DIFF")
@@ -517,7 +519,7 @@ for v in "${VARIANTS[@]}"; do
   case $v in
     yardstick) what="yardstick_redirector, 8 members" ;;
     nomap) what="8 members in 4 pools, no map" ;;
-    map) what="8 members in 4 pools, 200k map" ;;
+    map) what="8 members in 4 pools, $((PREFIXES / 1000))k map" ;;
     m3) what="3 members, no pools, no map" ;;
     m1000) what="1,000 members in 10 pools, 512 map" ;;
   esac
@@ -536,12 +538,25 @@ echo "   more than a few % means other work skewed that round."
 echo
 echo "   ratios of replies per server CPU-second: median of the rounds' ratios (each round)"
 ratio_row() {  # <numerator> <denominator> <label> [goal]
-  local num=$1 den=$2 r m
+  local num=$1 den=$2 r m q="" i
+  local -a rs on od
   [[ ${STATUS[$num]:-} == ok && ${STATUS[$den]:-} == ok ]] ||
     { printf '   %-22s n/a\n' "$3"; return; }
   r=$(round_ratios "${PER_CPU[$num]# }" "${PER_CPU[$den]# }")
-  m=$(median "$r")
+  m=$(printf '%.3f' "$(median "$r")")
+  read -ra rs <<<"$r"
+  read -ra on <<<"${OTHER[$num]//%/}"
+  read -ra od <<<"${OTHER[$den]//%/}"
+  for i in "${!rs[@]}"; do
+    ((${on[i]:-100} <= QUIET_OTHER && ${od[i]:-100} <= QUIET_OTHER)) && q+=" ${rs[i]}"
+  done
   printf '   %-22s %s  (%s)%s\n' "$3" "$m" "$r" "${4:+  goal >= $4}"
+  if [[ -n $q ]]; then
+    printf '   %-22s %s  (%s)\n' "  quiet rounds only" "$(printf '%.3f' "$(median "$q")")" "${q# }"
+  else
+    printf '   %-22s none had other_cpu <= %s %% in both runs\n' "  quiet rounds only" \
+      "$QUIET_OTHER"
+  fi
   if [[ -n ${4:-} ]]; then
     verdict "$3 >= $4 per CPU-second (median $m)" \
       "$(awk -v m="$m" -v g="$4" 'BEGIN { print (m >= g) ? 1 : 0 }')"

@@ -44,8 +44,8 @@
 # Every option is also an environment variable (RUNS, DURATION, PREFIXES, SEED, IKESTEER,
 # LOADGEN, YARDSTICK), as are WINDOW (256), SERVER_CPU (1), LOADGEN_CPU (0), PORT (15600),
 # HTTP_PORT (18600), QUIET_WAIT (10: up to that many seconds before each measured run waiting
-# for other work to leave the two CPUs), QUIET_OTHER (5) and KEEP (0: 1 keeps the work directory with the
-# generated files, configurations and logs).
+# for other work to leave the two CPUs), QUIET_OTHER (5: the other_cpu % of a quiet run) and
+# KEEP (0: 1 keeps the work directory with the generated files, configurations and logs).
 # Packages: .ci/packages/bench.txt (iproute2, util-linux, curl, python3).
 # Exit status: 0 when every run worked and the goals are met, 1 when a goal is missed or a
 # run failed, 2 on a set-up error.
@@ -477,7 +477,12 @@ done
 
 verdicts=()
 verdict() {  # <text> <1 met|0 missed>
-  if [[ $2 == 1 ]]; then verdicts+=("goal met:    $1"); else verdicts+=("goal MISSED: $1"); FAILED=1; fi
+  if [[ $2 == 1 ]]; then
+    verdicts+=("goal met:    $1")
+  else
+    verdicts+=("goal MISSED: $1")
+    FAILED=1
+  fi
 }
 mmm() {  # "<values>" -> "median (min..max)"
   local m lo hi
@@ -487,23 +492,25 @@ mmm() {  # "<values>" -> "median (min..max)"
 }
 
 echo
-printf 'ikesteer topology bench: %s\n' "$("$IKESTEER" --version 2>/dev/null | head -1 || echo "$IKESTEER")"
+printf 'ikesteer topology bench: ikesteer %s\n' \
+  "$("$IKESTEER" --version 2>/dev/null | head -1 || echo "$IKESTEER")"
 printf 'map: %s prefixes (%s IPv4 /8../32 incl. 512 /26 over the clients, %s IPv6 /16../64),\n' \
   "$PREFIXES" "$MAP_V4" "$MAP_V6"
-printf '     orders of 1..3 of 4 pools, seed %s, %s bytes; %s rounds, load average at start %s %s %s\n' \
-  "$SEED" "$(stat -c %s "$WORK/map.txt")" "$RUNS" "$load1" "$load5" "$load15"
+printf '     orders of 1..3 of 4 pools, seed %s, %s bytes; %s rounds; load average at start %s\n' \
+  "$SEED" "$(stat -c %s "$WORK/map.txt")" "$RUNS" "$load1 $load5 $load15"
 echo
 echo "1. map load (seconds, median (min..max) of $RUNS; --check-config pinned to CPU $SERVER_CPU)"
 printf '   %-40s %s\n' "--check-config, no [topology], wall" "$(mmm "${CHECK_WALL[nomap]:-}")"
-printf '   %-40s %s\n' "--check-config, $((PREFIXES / 1000))k-prefix map, wall" "$(mmm "${CHECK_WALL[map]:-}")"
+K=$((PREFIXES / 1000))
+printf '   %-40s %s\n' "--check-config, ${K}k-prefix map, wall" "$(mmm "${CHECK_WALL[map]:-}")"
 printf '   %-40s %s\n' "--check-config, no [topology], CPU" "$(mmm "${CHECK_CPU[nomap]:-}")"
-printf '   %-40s %s\n' "--check-config, $((PREFIXES / 1000))k-prefix map, CPU" "$(mmm "${CHECK_CPU[map]:-}")"
+printf '   %-40s %s\n' "--check-config, ${K}k-prefix map, CPU" "$(mmm "${CHECK_CPU[map]:-}")"
 printf '   %-40s %s   per round: %s\n' "map load (wall difference)" "$(mmm "$LOAD_DIFF")" \
   "${LOAD_DIFF# }"
 printf '   %-40s %s   per round: %s\n' "map load (CPU difference)" "$(mmm "$LOAD_CPU_DIFF")" \
   "${LOAD_CPU_DIFF# }"
 printf '   %-40s %s\n' "start to ready (/readyz), no map" "$(mmm "${READY[nomap]:-}")"
-printf '   %-40s %s\n' "start to ready, $((PREFIXES / 1000))k-prefix map" "$(mmm "${READY[map]:-}")"
+printf '   %-40s %s\n' "start to ready, ${K}k-prefix map" "$(mmm "${READY[map]:-}")"
 printf '   %-40s %s\n' "start to ready, 1,000 members + map" "$(mmm "${READY[m1000]:-}")"
 if [[ -n ${LOAD_DIFF// /} ]]; then
   d=$(median "$LOAD_DIFF")

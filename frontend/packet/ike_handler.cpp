@@ -72,6 +72,7 @@ void IkeHandler::publish() {
 // selector and counts are freed).
 void IkeHandler::refresh_config() noexcept {
   const std::shared_ptr<const Config> previous = config_;
+  const std::shared_ptr<const SteeringPlan> previous_plan = steering_.shared_plan();
   seen_generation_ = shared_.generation();
   const Published published = shared_.current();
   config_ = published.config;
@@ -82,13 +83,19 @@ void IkeHandler::refresh_config() noexcept {
   if (config_ != previous) {
     redirects_per_member_.swap((*published.ike_loops)[loop_]->redirects_per_member);
     spills_.swap((*published.ike_loops)[loop_]->spills);
-    keep_recent(*previous);
+    keep_recent(*previous, *previous_plan);
   }
 }
 
-// The recent decisions index the previous member list: follow each member by name into the new
-// one, and forget those whose member is gone.
-void IkeHandler::keep_recent(const Config& previous) noexcept {
+// The recent decisions index the previous member and pool lists: follow each member and pool
+// by name into the new ones, and forget decisions whose member is gone.
+void IkeHandler::keep_recent(const Config& previous, const SteeringPlan& previous_plan) noexcept {
+  const std::vector<std::string>& pools = steering_.plan().pools();
+  auto pool_now = [&](std::uint16_t before) {
+    if (before >= previous_plan.pools().size()) return health::kNoPool;
+    const auto it = std::find(pools.begin(), pools.end(), previous_plan.pools()[before]);
+    return it == pools.end() ? health::kNoPool : static_cast<std::uint16_t>(it - pools.begin());
+  };
   std::array<DecisionRecord, kRecent> kept{};
   std::size_t count = 0;
   for (std::size_t i = 0; i < std::min(recent_next_, kRecent); ++i) {
@@ -99,6 +106,8 @@ void IkeHandler::keep_recent(const Config& previous) noexcept {
     });
     if (it == members.end()) continue;
     r.member = static_cast<std::uint32_t>(it - members.begin());
+    r.why.pool = pool_now(r.why.pool);
+    r.why.first_pool = pool_now(r.why.first_pool);
     kept[count++] = r;
   }
   std::reverse(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(count));  // oldest first

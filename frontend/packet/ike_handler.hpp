@@ -54,7 +54,7 @@ class IkeHandler final : public DatagramHandler {
   IkeHandler(unsigned loop, SharedState& shared, std::uint64_t generation,
              const Published& published);
   void refresh_config() noexcept;
-  void keep_recent(const Config& previous) noexcept;
+  void keep_recent(const Config& previous, const SteeringPlan& previous_plan) noexcept;
   void log_decision(const redirect::Datagram& d, const redirect::Verdict& v);
 
   unsigned loop_;

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "dns/authority.hpp"
-#include "frontend/cluster/steering_why.hpp"
+#include "frontend/operator/pool_totals.hpp"
 #include "health/member_state.hpp"
 #include "redirect/responder.hpp"
 
@@ -185,23 +185,16 @@ json state_json(const ControlPlane& control, const Totals& totals, std::size_t m
          {"spill_why", std::string(health::to_string(d.placement.spill_why))}});
   }
   json pools = json::array();  // one row per pool, when there are several
-  if (published.steering && published.steering->pools().size() > 1) {
-    const health::PoolSelector& selector = published.steering->selector();
-    for (std::uint16_t i = 0; i < published.steering->pools().size(); ++i) {
-      std::uint64_t redirects = 0, spills = 0;
-      for (const std::size_t m : selector.pool_members(i))
-        if (m < totals.redirects_per_member.size()) redirects += totals.redirects_per_member[m];
-      for (std::size_t s = 0; s < SteeringWhy::kSkips; ++s) {
-        const std::size_t slot = SteeringWhy::spill_slots(i) + s;
-        if (slot < totals.spills.size()) spills += totals.spills[slot];
-      }
-      pools.push_back({{"name", published.steering->pools()[i]},
-                       {"members", selector.pool_members(i).size()},
-                       {"eligible", selector.eligible_count(i)},
-                       {"redirects", redirects},
-                       {"spilled", spills}});
+  if (published.steering && published.steering->pools().size() > 1)
+    for (const PoolTotals& p : pool_totals(*published.steering, totals)) {
+      std::uint64_t spilled = 0;
+      for (const std::uint64_t n : p.spills) spilled += n;
+      pools.push_back({{"name", p.name},
+                       {"members", p.members},
+                       {"eligible", p.eligible},
+                       {"redirects", p.redirects},
+                       {"spilled", spilled}});
     }
-  }
   json cluster = nullptr;
   if (const std::optional<ClusterStatus> c = control.cluster()) {
     json instances = json::array();

@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "frontend/cluster/steering_why.hpp"
 #include "frontend/operator/counter_declarations.hpp"
+#include "frontend/operator/pool_totals.hpp"
 
 namespace ikesteer::frontend::http {
 namespace {
@@ -128,33 +128,20 @@ std::vector<std::string> check_labels(const std::vector<const CheckStatus*>& che
 
 // Per pool: its members and how many are eligible, the redirects to them, and the clients
 // that passed it (their first pool) for another, by why.
-void pool_families(Writer& w, const SteeringPlan& plan, const Totals& t) {
-  const health::PoolSelector& selector = plan.selector();
-  const std::vector<std::string>& pools = plan.pools();
+void pool_families(Writer& w, const std::vector<PoolTotals>& pools) {
   w.family("ikesteer_pool_members", "gauge", "Members of the pool, by whether they are eligible.");
-  for (std::uint16_t i = 0; i < pools.size(); ++i) {
-    const std::size_t eligible = selector.eligible_count(i);
-    w.sample({{"pool", pools[i]}, {"eligible", "true"}}, std::uint64_t{eligible});
-    w.sample({{"pool", pools[i]}, {"eligible", "false"}},
-             std::uint64_t{selector.pool_members(i).size() - eligible});
+  for (const PoolTotals& p : pools) {
+    w.sample({{"pool", p.name}, {"eligible", "true"}}, std::uint64_t{p.eligible});
+    w.sample({{"pool", p.name}, {"eligible", "false"}}, std::uint64_t{p.members - p.eligible});
   }
   w.family("ikesteer_pool_redirects_total", "counter", "IKE REDIRECTs to the pool's members.");
-  std::vector<std::uint64_t> redirects(pools.size());
-  if (t.redirects_per_member.size() == selector.members().size())
-    for (std::size_t m = 0; m < selector.members().size(); ++m)
-      redirects[selector.members()[m].pool] += t.redirects_per_member[m];
-  for (std::size_t i = 0; i < pools.size(); ++i) w.sample({{"pool", pools[i]}}, redirects[i]);
+  for (const PoolTotals& p : pools) w.sample({{"pool", p.name}}, p.redirects);
   w.family("ikesteer_pool_spills_total", "counter",
            "Clients whose first pool this was, sent to a later one instead, by why.");
-  for (std::uint16_t i = 0; i < pools.size(); ++i)
-    for (std::size_t s = 1; s < SteeringWhy::kSkips; ++s) {
-      SteeringWhy why;
-      why.first_pool = i;
-      why.first_skip = static_cast<health::PoolSkip>(s);
-      const std::size_t slot = why.spill_slot();
-      w.sample({{"pool", pools[i]}, {"why", health::to_string(why.first_skip)}},
-               slot < t.spills.size() ? t.spills[slot] : 0);
-    }
+  for (const PoolTotals& p : pools)
+    for (std::size_t s = 1; s < p.spills.size(); ++s)
+      w.sample({{"pool", p.name}, {"why", health::to_string(static_cast<health::PoolSkip>(s))}},
+               p.spills[s]);
 }
 
 }  // namespace
@@ -229,7 +216,7 @@ std::string metrics_text(const ControlPlane& plane, std::string_view version) {
       w.sample({{"member", members[i].name}}, t.redirects_per_member[i]);
 
   // Pools.
-  if (p.steering) pool_families(w, *p.steering, t);
+  if (p.steering) pool_families(w, pool_totals(*p.steering, t));
 
   // DNS.
   counter_families(w, kDnsCounters, t.dns);

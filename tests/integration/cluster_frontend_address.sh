@@ -148,12 +148,18 @@ ask() {
   it_exec client "$ASK" -f "$2" -t 1000 "$1" 2>/dev/null | sed -nE 's/^redirect (.*)/\1/p'
 }
 
-# ask_all <address> [<timeout-ms>]: every client asks at once (IKE_SA_INIT, waiting at most the
-# timeout, default 1000 ms); one line per client: "<client> <redirect target or -> <ms when
-# answered>".
-ask_all() {
-  it_exec client "$IT_WORK/ask_all.sh" "$ASK" "$1" "${2:-1000}" "${CLIENTS[@]}"
+# ask_from <address> <timeout-ms> <client>...: the clients ask at once, from one ikesteer-ask
+# process (IKE_SA_INIT, waiting at most the timeout); one line per client: "<client> <redirect
+# target or -> <ms when the ask ended>".
+ask_from() {
+  local target=$1 timeout=$2 a sources=()
+  shift 2
+  for a in "$@"; do sources+=(-f "$a"); done
+  it_exec client "$ASK" -t "$timeout" "${sources[@]}" "$target" 2>/dev/null |
+    awk '{ print $1, ($4 == "redirect" ? $5 : "-"), $3 }'
 }
+# ask_all <address> [<timeout-ms>]: every client asks at once (default timeout 1000 ms).
+ask_all() { ask_from "$1" "${2:-1000}" "${CLIENTS[@]}"; }
 # dns_all <address> [+tcp]: every client asks for $NAME at once; "<client> <addresses or ->",
 # the addresses sorted and joined by commas.
 dns_all() {
@@ -162,20 +168,6 @@ dns_all() {
 
 # write_helpers: scripts run inside the client's namespace (one `ip netns exec` for many asks).
 write_helpers() {
-  cat >"$IT_WORK/ask_all.sh" <<'EOF'
-#!/bin/bash
-# ask_all.sh <ikesteer-ask> <address> <timeout-ms> <client>...
-ask=$1 target=$2 timeout=$3
-shift 3
-for a in "$@"; do
-  (
-    r=$("$ask" -f "$a" -t "$timeout" "$target" 2>/dev/null | sed -nE 's/^redirect (.*)/\1/p')
-    e=${EPOCHREALTIME/./}
-    echo "$a ${r:--} $((e / 1000))"
-  ) &
-done
-wait
-EOF
   cat >"$IT_WORK/dns_all.sh" <<'EOF'
 #!/bin/bash
 # dns_all.sh <address> <name> <+tcp|+notcp> <client>...
@@ -190,49 +182,35 @@ for a in "$@"; do
 done
 wait
 EOF
-  # prober.sh <ikesteer-ask> <address> <client> <out>: a new IKE_SA_INIT every 50 ms (each from a
-  # new port, waiting at most 300 ms); one line per ask when it ends:
-  # "<sent-ms> <ended-ms> <redirect target or ->".
-  cat >"$IT_WORK/prober.sh" <<'EOF'
-#!/bin/bash
-ask=$1 target=$2 from=$3 out=$4
-while :; do
-  (
-    s=${EPOCHREALTIME/./}
-    r=$("$ask" -f "$from" -t 300 "$target" 2>/dev/null | sed -nE 's/^redirect (.*)/\1/p')
-    e=${EPOCHREALTIME/./}
-    echo "$((s / 1000)) $((e / 1000)) ${r:--}" >>"$out"
-  ) &
-  sleep 0.05
-done
-EOF
-  chmod 755 "$IT_WORK/ask_all.sh" "$IT_WORK/dns_all.sh" "$IT_WORK/prober.sh"
+  chmod 755 "$IT_WORK/dns_all.sh"
 }
 
-# prober_start <client> <out-file>: prober.sh towards the VIP; its pid in PROBER_PID.
+# prober_start <client> <out-file>: from the client towards the VIP, a new IKE_SA_INIT every
+# 50 ms (each from a new port, waiting at most 300 ms; 2 minutes at most), all from one
+# ikesteer-ask process, whose pid is PROBER_PID. One line per ask when it ends: "<client>
+# <sent-ms> <ended-ms> redirect <target>" or "... answer: none within 300 ms" (the fields the
+# functions below read: sent $2, ended $3, answered $4 == "redirect", target $5).
 prober_start() {
   : >"$2"
-  ip netns exec "$(it_ns client)" "$IT_WORK/prober.sh" "$ASK" "$VIP" "$1" "$2" \
-    </dev/null >/dev/null 2>&1 &
+  ip netns exec "$(it_ns client)" "$ASK" -f "$1" -t 300 --every 50 -n 2400 "$VIP" \
+    </dev/null >>"$2" 2>/dev/null &
   PROBER_PID=$!
   IT_PIDS+=("$PROBER_PID")
 }
-prober_stop() {
-  it_stop_pid "$PROBER_PID" 1
-  sleep 0.4  # the asks under way end (300 ms)
-}
+# prober_stop: ikesteer-ask starts no new ask and lets those under way end.
+prober_stop() { it_stop_pid "$PROBER_PID" 2; }
 
 # first_answer_after <t0> <file>: ms from t0 to the end of the first ask sent at or after t0
 # that was answered ("" if none).
 first_answer_after() {
-  awk -v t0="$1" '$1 >= t0 && $3 != "-" && (f == "" || $2 < f) { f = $2 }
+  awk -v t0="$1" '$2 >= t0 && $4 == "redirect" && (f == "" || $3 < f) { f = $3 }
     END { if (f != "") print f - t0 }' "$2"
 }
 # unanswered_after <file> <t0>: asks sent at or after t0 that got no answer.
-unanswered_after() { awk -v t0="$2" '$1 >= t0 && $3 == "-" { n++ } END { print n + 0 }' "$1"; }
+unanswered_after() { awk -v t0="$2" '$2 >= t0 && $4 != "redirect" { n++ } END { print n + 0 }' "$1"; }
 # wrong_answers <file> <client>: answers other than the client's REDIRECT target.
 wrong_answers() {
-  awk -v want="${EXPECT[$2]}" '$3 != "-" && $3 != want' "$1"
+  awk -v want="${EXPECT[$2]}" '$4 == "redirect" && $5 != want' "$1"
 }
 
 # learn_answers: every client gets one REDIRECT target and one DNS answer, the same from f1
@@ -387,7 +365,7 @@ check_answered_by() {
       [[ "$r" != - ]] || continue
       [[ "$r" == "${EXPECT[$a]}" ]] || it_fail "$what: $a was sent to $r, expected ${EXPECT[$a]}"
       round+=("$a")
-    done < <(it_exec client "$IT_WORK/ask_all.sh" "$ASK" "$VIP" 1000 "${pending[@]}")
+    done < <(ask_from "$VIP" 1000 "${pending[@]}")
     while read -r a who; do
       [[ " ${round[*]} " == *" $a "* ]] || continue
       [[ "$who" == "${want[$a]}" ]] ||

@@ -445,10 +445,15 @@ cl_vrrp_poller() {
   local sleep_s
   sleep_s=$(printf '0.%03d' "$CL_VRRP_TRACK_MS")
   ((CL_VRRP_TRACK_MS < 1000)) || sleep_s=$((CL_VRRP_TRACK_MS / 1000))
+  local rc started
   while :; do
-    if timeout "$CL_VRRP_TRACK_TIMEOUT" ip netns exec "$ns" "$dir/track.sh" >/dev/null 2>&1; then
+    started=$(it_now_ms)
+    rc=0
+    timeout "$CL_VRRP_TRACK_TIMEOUT" ip netns exec "$ns" "$dir/track.sh" >/dev/null 2>&1 || rc=$?
+    if ((rc == 0)); then
       now=0 failures=0
     else
+      echo "$started rc=$rc after $(($(it_now_ms) - started)) ms" >>"$dir/track.failures"
       now=$last
       ((++failures < CL_VRRP_TRACK_FALL)) || now=1
     fi

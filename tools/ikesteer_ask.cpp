@@ -248,7 +248,7 @@ int ask(const Options& o) {
         asks.back()->start();
       }
       ++rounds;
-      next_round += every;
+      next_round = std::max(next_round + every, now);  // a stalled process does not catch up
     }
     auto wake = rounds < o.count && !stop_requested ? next_round : SteadyClock::time_point::max();
     std::vector<pollfd> fds;

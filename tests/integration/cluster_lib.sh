@@ -438,7 +438,8 @@ EOF
 # cl_vrrp_poller <host>: run the host's track command every CL_VRRP_TRACK_MS ms; when its
 # verdict (0 ok, 1 failed CL_VRRP_TRACK_FALL times in a row) changes, set the host's cltrack
 # interface up (0) or down (1) and append "<ms> <verdict>" to track.changes
-# (cl_vrrp_track_changed_at). Runs in the background.
+# (cl_vrrp_track_changed_at); each failed poll adds "<ms> rc=<exit code> after <ms> ms" to
+# track.failures (cl_vrrp_describe shows the last). Runs in the background.
 cl_vrrp_poller() {
   local dir="$IT_WORK/$1/keepalived" ns last=1 now failures=0
   ns=$(it_ns "$1")
@@ -516,6 +517,8 @@ cl_vrrp_describe() {
     else out+="$h (no keepalived)"
     fi
     out+=" track=$(ip -n "$(it_ns "$h")" -br link show cltrack 2>/dev/null | awk '{ print $2 }')"
+    [[ -s "$IT_WORK/$h/keepalived/track.failures" ]] &&
+      out+=" (last failed poll at $(tail -n 1 "$IT_WORK/$h/keepalived/track.failures"))"
     it_has_address "$h" "$vip" && out+=" VIP"
     out+="; "
   done

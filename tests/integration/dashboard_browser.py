@@ -128,6 +128,21 @@ def member_state(member):
     return f"(document.querySelector({selector}) || {{}}).textContent"
 
 
+def pools_shown(spec):
+    """A JS expression: the pool table shows, for each "pool=eligible of members" in spec (comma
+    separated), that row's eligible-members cell, and the first pool has had redirects."""
+    rows = [item.split("=", 1) for item in spec.split(",")]
+    checks = [f"document.querySelectorAll('#pools tr[data-pool]').length === {len(rows)}"]
+    for pool, eligible in rows:
+        row = f"document.querySelector({json.dumps(f'#pools tr[data-pool={json.dumps(pool)}]')})"
+        checks.append(f"({row} || {{cells: [0, {{}}]}}).cells[1].textContent === "
+                      f"{json.dumps(eligible)}")
+    first = json.dumps(f'#pools tr[data-pool={json.dumps(rows[0][0])}]')
+    checks.append(f"Number((document.querySelector({first}) || {{cells: [0, 0, {{}}]}})"
+                  ".cells[2].textContent) > 0")
+    return " && ".join(checks)
+
+
 def run(args, tools):
     origin = "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(args.url))
     for domain in ("Page", "Runtime", "Log", "Network"):
@@ -142,6 +157,9 @@ def run(args, tools):
     tools.wait_for("(document.getElementById('conn') || {}).textContent === 'live'",
                    "the event stream to be live", 10)
     log(f"the member table shows {args.members}, all up; the stream is live")
+    if args.pools:
+        tools.wait_for(pools_shown(args.pools), f"pools shown as {args.pools}", 10)
+        log(f"the pool table shows {args.pools} eligible, redirects in the first")
     tools.wait_for("document.querySelectorAll('#events tr[data-event]').length > 0",
                    "events in the timeline", 10)
     tools.wait_for("document.querySelectorAll('#c-redirects path.l')[0]"
@@ -164,6 +182,9 @@ def run(args, tools):
         reason = tools.evaluate(f"document.querySelector('#members tr[data-member="
                                 f"{json.dumps(member)}] .reason').textContent")
         log(f"the page shows {member} {state} (why: {reason}) and the event, without a reload")
+    if args.pools_after:
+        tools.wait_for(pools_shown(args.pools_after), f"pools shown as {args.pools_after}", 10)
+        log(f"the pool table shows {args.pools_after} eligible, without a reload")
     if tools.evaluate("window.__ikesteerTest") != "same page":
         raise Failure("the page was reloaded")
     history = tools.call("Page.getNavigationHistory")
@@ -211,6 +232,10 @@ def main():
     parser.add_argument("--after", required=True)
     parser.add_argument("--step", nargs=2, action="append", default=[],
                         metavar=("MEMBER=STATE", "COMMAND"))
+    parser.add_argument("--pools", metavar="POOL=ELIGIBLE of MEMBERS,...",
+                        help="the pool table once every member is up")
+    parser.add_argument("--pools-after", metavar="POOL=ELIGIBLE of MEMBERS,...",
+                        help="the pool table after the steps")
     args = parser.parse_args()
     try:
         process, ws_url = start_chromium(args.chromium, args.work)

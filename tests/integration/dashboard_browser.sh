@@ -7,6 +7,8 @@
 #     draining after POST /api/v1/members/m3/drain with the bearer token: both without a reload,
 #     each with its event in the timeline;
 #   - without EventSource the page polls and shows the same;
+#   - the pool table (m1 and m2 in pool east, m3 in west) shows each pool's eligible members
+#     and east's redirects, and follows both changes (east 1 of 2, west 0 of 1);
 #   - the page asks nothing of any other origin, throws nothing and logs no error.
 # Screenshots go to the artifacts folder (default: the work folder): dashboard_before.png (all
 # up) and dashboard_after.png; their paths are printed.
@@ -83,6 +85,8 @@ fall = 1
 hook = ["/bin/true"]
 hook_timeout = 1.0
 fencing = 0.5
+[topology]
+default = ["east", "west"]
 TOML
   for i in 1 2 3; do
     touch "$work/m$i-up"
@@ -90,6 +94,7 @@ TOML
 [[member]]
 name = "m$i"
 addresses = ["198.51.100.1$i"]
+pool = "$([[ $i == 3 ]] && echo west || echo east)"
 failover = "$([[ $i == 2 ]] && echo member:m1 || echo none)"
 [[member.probe]]
 type = "exec"
@@ -128,8 +133,9 @@ status=0
   --step m2=down "rm -f '$work/m2-up'" \
   --step m3=draining "curl -fsS -o /dev/null -X POST -H 'Authorization: Bearer $token' \
       -H 'Content-Type: application/json' -d '{\"reason\":\"browser test\"}' \
-      ${url}api/v1/members/m3/drain" || status=$?
+      ${url}api/v1/members/m3/drain" \
+  --pools "east=2 of 2,west=1 of 1" --pools-after "east=1 of 2,west=0 of 1" || status=$?
 ((status == 77)) && { echo "SKIP: the browser could not be started"; exit 77; }
 ((status == 0)) || fail "the browser checks failed (exit $status)"
-pass "the page showed m1..m3 up, then m2 down and m3 draining without a reload"
+pass "the page showed m1..m3 up, then m2 down and m3 draining without a reload, and its pools"
 echo "screenshots: $artifacts/dashboard_before.png $artifacts/dashboard_after.png"

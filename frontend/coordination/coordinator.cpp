@@ -35,8 +35,10 @@ std::string not_ready_reason(const ClusterStatus& s) {
     const std::time_t since = std::chrono::system_clock::to_time_t(s.unreachable_since);
     char when[32] = "";
     std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&since));
+    // A leader cut off acts until its last keep-alive's lease could run out, then stops.
     return std::string("etcd unreachable since ") + when + " (" + s.etcd_error +
-           "): answering from the last shared state, not acting";
+           "): answering from the last shared state, " +
+           (s.acting ? "acting until its lease runs out" : "not acting");
   }
   if (!s.synced) return "the shared state has not been read from etcd yet";
   return {};

@@ -8,9 +8,15 @@ count must not grow). Then, with EventSource taken away, the page must poll and 
 same. Every request the page makes must go to the page's own origin, and the
 page must throw no exception and log no error (a Content-Security-Policy violation is one).
 Screenshots: one when all members are up (--before), one at the end (--after).
+With --pools/--pools-after it checks the pool table too. With --cluster it checks only the
+header's cluster line instead: TEXT, then TEXT2 after COMMAND, without a reload, and the same
+origin and console rules.
 
 Usage: dashboard_browser.py --chromium PATH --url URL --members m1,m2,m3 --work DIR
            --before PNG --after PNG [--step MEMBER=STATE COMMAND]...
+           [--pools POOL=N of M,... --pools-after POOL=N of M,...]
+       dashboard_browser.py --url URL --work DIR --after PNG --cluster TEXT
+           --cluster-after COMMAND TEXT2
 Exit status: 0 passed, 1 failed, 77 the browser could not be started.
 """
 
@@ -143,6 +149,51 @@ def pools_shown(spec):
     return " && ".join(checks)
 
 
+def check_clean(tools, origin):
+    """Nothing but the page's own origin, no exceptions, no errors in the console."""
+    problems = []
+    for event in tools.events:
+        method, params = event["method"], event.get("params", {})
+        if method == "Network.requestWillBeSent":
+            url = params["request"]["url"]
+            if not url.startswith(origin + "/"):
+                problems.append(f"request to another origin: {url}")
+        elif method == "Runtime.exceptionThrown":
+            problems.append(f"exception: {params['exceptionDetails']}")
+        elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
+            problems.append(f"console error: {params['entry'].get('text')}")
+        elif method == "Runtime.consoleAPICalled" and params.get("type") == "error":
+            problems.append(f"console.error: {params.get('args')}")
+    if problems:
+        raise Failure("; ".join(problems))
+    requests = sum(1 for e in tools.events if e["method"] == "Network.requestWillBeSent")
+    log(f"{requests} requests, all to {origin}; no exceptions, no console errors")
+
+
+def run_cluster(args, tools):
+    """--cluster: the header's cluster line shows the expected text, then, after the command
+    (etcd stopped), the other, without a reload."""
+    origin = "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(args.url))
+    for domain in ("Page", "Runtime", "Log", "Network"):
+        tools.call(f"{domain}.enable")
+    tools.call("Page.navigate", url=args.url)
+    line = "(document.getElementById('cluster') || {}).textContent || ''"
+    tools.wait_for(f"({line}).includes({json.dumps(args.cluster)})",
+                   f"the cluster line to show {args.cluster!r}", 20)
+    log(f"the cluster line: {tools.evaluate(line)}")
+    tools.evaluate("window.__ikesteerTest = 'same page'")
+    command, expected = args.cluster_after
+    log(f"{command}")
+    subprocess.run(command, shell=True, check=True)
+    tools.wait_for(f"({line}).includes({json.dumps(expected)})",
+                   f"the cluster line to show {expected!r}", 20)
+    if tools.evaluate("window.__ikesteerTest") != "same page":
+        raise Failure("the page was reloaded")
+    log(f"then, without a reload: {tools.evaluate(line)}")
+    tools.screenshot(args.after)
+    check_clean(tools, origin)
+
+
 def run(args, tools):
     origin = "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(args.url))
     for domain in ("Page", "Runtime", "Log", "Network"):
@@ -202,33 +253,15 @@ def run(args, tools):
                    "the polling page to show the same states", 10)
     log("without EventSource the page polls and shows the same states")
 
-    # Nothing but the page's own origin, no exceptions, no errors in the console.
-    problems = []
-    for event in tools.events:
-        method, params = event["method"], event.get("params", {})
-        if method == "Network.requestWillBeSent":
-            url = params["request"]["url"]
-            if not url.startswith(origin + "/"):
-                problems.append(f"request to another origin: {url}")
-        elif method == "Runtime.exceptionThrown":
-            problems.append(f"exception: {params['exceptionDetails']}")
-        elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
-            problems.append(f"console error: {params['entry'].get('text')}")
-        elif method == "Runtime.consoleAPICalled" and params.get("type") == "error":
-            problems.append(f"console.error: {params.get('args')}")
-    if problems:
-        raise Failure("; ".join(problems))
-    requests = sum(1 for e in tools.events if e["method"] == "Network.requestWillBeSent")
-    log(f"{requests} requests, all to {origin}; no exceptions, no console errors")
-
+    check_clean(tools, origin)
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     parser.add_argument("--url", required=True)
-    parser.add_argument("--members", required=True)
+    parser.add_argument("--members")
     parser.add_argument("--work", required=True)
-    parser.add_argument("--before", required=True)
+    parser.add_argument("--before")
     parser.add_argument("--after", required=True)
     parser.add_argument("--step", nargs=2, action="append", default=[],
                         metavar=("MEMBER=STATE", "COMMAND"))
@@ -236,7 +269,15 @@ def main():
                         help="the pool table once every member is up")
     parser.add_argument("--pools-after", metavar="POOL=ELIGIBLE of MEMBERS,...",
                         help="the pool table after the steps")
+    parser.add_argument("--cluster", metavar="TEXT",
+                        help="instead: check the cluster line shows TEXT, then TEXT2 after "
+                        "COMMAND (--cluster-after)")
+    parser.add_argument("--cluster-after", nargs=2, metavar=("COMMAND", "TEXT2"))
     args = parser.parse_args()
+    if args.cluster is None and not (args.members and args.before):
+        parser.error("--members and --before are needed without --cluster")
+    if args.cluster is not None and not args.cluster_after:
+        parser.error("--cluster needs --cluster-after")
     try:
         process, ws_url = start_chromium(args.chromium, args.work)
     except OSError as e:
@@ -245,7 +286,10 @@ def main():
     tools = None
     try:
         tools = DevTools(ws_url)
-        run(args, tools)
+        if args.cluster is not None:
+            run_cluster(args, tools)
+        else:
+            run(args, tools)
         return 0
     except (Failure, subprocess.CalledProcessError, websocket.WebSocketException) as e:
         print(f"FAIL: {e}", file=sys.stderr)

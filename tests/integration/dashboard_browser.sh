@@ -9,11 +9,15 @@
 #   - without EventSource the page polls and shows the same;
 #   - the pool table (m1 and m2 in pool east, m3 in west) shows each pool's eligible members
 #     and east's redirects, and follows both changes (east 1 of 2, west 0 of 1);
-#   - the page asks nothing of any other origin, throws nothing and logs no error.
+#   - the page asks nothing of any other origin, throws nothing and logs no error;
+#   - in cluster mode (the same configuration with a [cluster] table, one etcd on loopback) the
+#     header's cluster line says this instance leads and acts and etcd is reachable, then, once
+#     etcd is stopped, that etcd is unreachable and the instance no longer acts (a leader cut
+#     off acts until its lease could run out), without a reload.
 # Screenshots go to the artifacts folder (default: the work folder): dashboard_before.png (all
-# up) and dashboard_after.png; their paths are printed.
+# up), dashboard_after.png and dashboard_cluster.png; their paths are printed.
 # Usage: dashboard_browser.sh --ikesteer PATH --ask PATH [--artifacts DIR]
-# Needs chromium and python3-websocket (.ci/packages/dashboard.txt); exits 77 without them.
+# Needs chromium, python3-websocket and etcd (.ci/packages/dashboard.txt); exits 77 without them.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,6 +32,7 @@ while (($#)); do
 done
 command -v chromium >/dev/null || { echo "SKIP: chromium is not installed"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
+command -v etcd >/dev/null || { echo "SKIP: etcd is not installed"; exit 77; }
 # Debian's python3, where python3-websocket is (a python3 earlier in PATH may not have it).
 python=/usr/bin/python3
 [[ -x $python ]] || python=python3
@@ -38,14 +43,16 @@ work=$(mktemp -d /tmp/ikesteer-dashboard.XXXXXX)
 artifacts=${artifacts:-$work}
 mkdir -p "$artifacts"
 daemon=""
+etcd_pid=""
 cleanup() {
   local pid
-  for pid in ${clients:-} $daemon; do
+  for pid in ${clients:-} $daemon $etcd_pid; do
     if kill "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; fi
   done
   if [[ ${failed:-0} == 1 ]]; then
     echo "--- daemon log (tail)"; tail -n 40 "$work/log" 2>/dev/null
     echo "--- chromium log (tail)"; tail -n 20 "$work/chromium.log" 2>/dev/null
+    [[ -z $etcd_pid ]] || { echo "--- etcd log (tail)"; tail -n 20 "$work/etcd.log" 2>/dev/null; }
   fi
   rm -rf "$work"
 }
@@ -104,15 +111,19 @@ TOML
 } >"$work/ikesteer.toml"
 out=$("$ikesteer" --check-config "$work/ikesteer.toml" 2>&1) || fail "config refused: $out"
 
-"$ikesteer" --config "$work/ikesteer.toml" >/dev/null 2>"$work/log" &
-daemon=$!
 url="http://127.0.0.1:$http_port/"
-for _ in $(seq 50); do
-  curl -fsS -o /dev/null "${url}readyz" 2>/dev/null && break
-  kill -0 "$daemon" 2>/dev/null || fail "the daemon exited"
-  sleep 0.1
-done
-curl -fsS -o /dev/null "${url}readyz" || fail "the daemon is not ready on $url"
+# start_daemon <config>: the daemon, ready (/readyz) within 10 s.
+start_daemon() {
+  "$ikesteer" --config "$1" >/dev/null 2>>"$work/log" &
+  daemon=$!
+  for _ in $(seq 100); do
+    curl -fsS -o /dev/null "${url}readyz" 2>/dev/null && return 0
+    kill -0 "$daemon" 2>/dev/null || fail "the daemon exited"
+    sleep 0.1
+  done
+  fail "the daemon is not ready on $url"
+}
+start_daemon "$work/ikesteer.toml"
 pass "daemon ready: IKE on 127.0.0.1:$ike_port, dashboard on $url"
 
 # Clients, so the page has decisions to explain and a chart to draw: ten at once, then one
@@ -138,4 +149,39 @@ status=0
 ((status == 77)) && { echo "SKIP: the browser could not be started"; exit 77; }
 ((status == 0)) || fail "the browser checks failed (exit $status)"
 pass "the page showed m1..m3 up, then m2 down and m3 draining without a reload, and its pools"
-echo "screenshots: $artifacts/dashboard_before.png $artifacts/dashboard_after.png"
+
+# Cluster mode: the same configuration on one etcd (client and peer ports on loopback).
+kill "$daemon" && { wait "$daemon" 2>/dev/null || true; }
+daemon=""
+etcd_port=$(free_port)
+peer_port=$(free_port)
+etcd --name dash --data-dir "$work/etcd" \
+  --listen-client-urls "http://127.0.0.1:$etcd_port" \
+  --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+  --listen-peer-urls "http://127.0.0.1:$peer_port" \
+  --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+  --initial-cluster "dash=http://127.0.0.1:$peer_port" >"$work/etcd.log" 2>&1 &
+etcd_pid=$!
+for _ in $(seq 100); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$etcd_port/health" 2>/dev/null && break
+  kill -0 "$etcd_pid" 2>/dev/null || fail "etcd exited"
+  sleep 0.1
+done
+{
+  cat "$work/ikesteer.toml"
+  printf '[cluster]\ninstance = "d1"\nendpoints = ["http://127.0.0.1:%s"]\nlease_ttl = 2.0\n' \
+    "$etcd_port"
+} >"$work/cluster.toml"
+out=$("$ikesteer" --check-config "$work/cluster.toml" 2>&1) || fail "config refused: $out"
+start_daemon "$work/cluster.toml"
+pass "daemon ready in cluster mode (etcd on 127.0.0.1:$etcd_port)"
+status=0
+"$python" "$here/dashboard_browser.py" --url "$url" --work "$work" \
+  --after "$artifacts/dashboard_cluster.png" \
+  --cluster "instance d1 (leader, acting) · etcd reachable" \
+  --cluster-after "kill $etcd_pid" \
+  "etcd UNREACHABLE: answering from the last shared state, not acting" || status=$?
+((status == 77)) && { echo "SKIP: the browser could not be started"; exit 77; }
+((status == 0)) || fail "the browser checks of the cluster line failed (exit $status)"
+pass "the cluster line showed d1 leading with etcd reachable, then etcd unreachable, not acting"
+echo "screenshots: $artifacts/dashboard_before.png $artifacts/dashboard_after.png $artifacts/dashboard_cluster.png"

@@ -16,6 +16,7 @@
 
 #include "dns/authority.hpp"
 #include "frontend/cluster/publisher.hpp"
+#include "frontend/coordination/cluster_status.hpp"
 #include "frontend/http/api_actions.hpp"
 #include "frontend/http/api_json.hpp"
 #include "frontend/http/api_routes.hpp"
@@ -309,6 +310,24 @@ TEST_CASE("healthz answers; readyz follows not_ready() and says why") {
   r = s.get("/readyz");
   CHECK(r.status == 200);
   CHECK(s.post("/healthz", "").status == 405);
+}
+
+TEST_CASE("cluster mode: not ready while etcd is unreachable, saying whether it still acts") {
+  ClusterStatus c;
+  c.instance = c.leader = "f1";
+  c.acting = c.etcd_reachable = c.synced = true;
+  CHECK(not_ready_reason(c).empty());
+  c.etcd_reachable = false;
+  c.etcd_error = "connection refused";
+  c.unreachable_since = std::chrono::system_clock::time_point{std::chrono::seconds(1800000000)};
+  CHECK(not_ready_reason(c) ==
+        "etcd unreachable since 2027-01-15T08:00:00Z (connection refused): answering from the "
+        "last shared state, acting until its lease runs out");
+  c.acting = false;  // its time is up
+  CHECK(not_ready_reason(c).ends_with("answering from the last shared state, not acting"));
+  c.etcd_reachable = true;
+  c.synced = false;
+  CHECK(not_ready_reason(c) == "the shared state has not been read from etcd yet");
 }
 
 TEST_CASE("status: version, uptime, readiness, members by state, totals") {

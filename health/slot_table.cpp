@@ -54,9 +54,12 @@ std::shared_ptr<const SlotTable> SlotTable::build(
       ++left;
   }
   if (joined.empty() && left == 0) return previous;
-  // A member that joins costs a score per slot, one that leaves a full ranking of its slots
-  // (about 1/n of them); past a quarter of the members changing a full build is as cheap.
-  if (4 * (joined.size() + left) > eligible + 4) return build(members);
+  // Costs in scores per slot: a full build scores every eligible member; a member that joins
+  // is scored once against the owner; one that leaves costs a ranking of the eligible members
+  // for each of its slots (1/before of them). Members coming up one burst after another
+  // (1,000 at start) are therefore added, not rebuilt each time.
+  const std::size_t before = eligible + left - joined.size();
+  if (joined.size() * before + left * eligible > eligible * before) return build(members);
 
   auto table = std::shared_ptr<SlotTable>(
       new SlotTable(std::vector<SlotMember>(members.begin(), members.end()), Origin::Incremental));

@@ -34,8 +34,8 @@ class SlotTable {
   // The same table, derived from `previous` when it was built for the same seeds and weights
   // in the same order and only eligibility differs: previous itself when nothing differs; else
   // the slots of members that left are recomputed and members that joined are scored once per
-  // slot against the slot's owner. Otherwise (or when too many members changed for that to
-  // pay) a full build. `previous` may be null.
+  // slot against the slot's owner. Otherwise (or when a full build scores less: many members
+  // leaving and joining at once) a full build. `previous` may be null.
   static std::shared_ptr<const SlotTable> build(std::span<const SlotMember> members,
                                                 const std::shared_ptr<const SlotTable>& previous);
 

@@ -11,6 +11,9 @@ namespace {
 
 // Failover timers (fencing, failback hold, retries) are checked this often.
 constexpr Duration kFailoverTick = std::chrono::milliseconds(100);
+// publish_soon() publishes at once after a quiet spell; within this of the last publish it
+// waits for the rest of it, so a burst of verdicts is one publish and no more than 100 a second.
+constexpr Duration kPublishSpacing = std::chrono::milliseconds(10);
 // Re-resolution of member host names: the records' TTL, within these bounds.
 constexpr Duration kMinResolveInterval = std::chrono::seconds(1);
 constexpr Duration kMaxResolveInterval = std::chrono::hours(1);
@@ -86,6 +89,7 @@ HealthMonitor::HealthMonitor(uv_loop_t* loop, EventLog& events,
                                                        on_holders_(failover_->holder_names());
                                                    })),
       failover_tick_(std::make_unique<UvTimer>(loop)),
+      publish_timer_(std::make_unique<UvTimer>(loop)),
       state_(std::make_shared<const ClusterState>()),
       random_(std::random_device{}()) {}
 
@@ -175,6 +179,7 @@ void HealthMonitor::stop() {
   members_.clear();
   agents_.reset();
   failover_tick_.reset();
+  publish_timer_.reset();
   failover_.reset();
   resolver_.reset();
 }
@@ -299,7 +304,15 @@ void HealthMonitor::judge(Member& m) {
   }
   m.verdict = verdict;
   failover_->update(snapshots(), Clock::now());
-  publish();
+  publish_soon();
+}
+
+void HealthMonitor::publish_soon() {
+  if (publish_pending_ || !publish_timer_) return;
+  publish_pending_ = true;
+  const Clock::time_point now = Clock::now();
+  const Clock::time_point due = last_publish_ + kPublishSpacing;
+  publish_timer_->start(due > now ? due - now : Duration{}, [this] { publish(); });
 }
 
 std::vector<health::MemberSnapshot> HealthMonitor::snapshots() const {
@@ -324,6 +337,9 @@ bool HealthMonitor::fail_back(const std::string& member) {
 
 void HealthMonitor::publish() {
   if (!failover_) return;  // stopped
+  publish_pending_ = false;
+  publish_timer_->stop();
+  last_publish_ = Clock::now();
   HealthReport report;
   for (const auto& m : members_)
     for (const auto& c : m->checks)

@@ -80,6 +80,10 @@ class HealthMonitor {
   void on_agent_datagram(std::span<const std::byte> datagram, const IpAddress& source);
   void judge(Member& m);
   void publish();
+  // A publish at the end of this loop iteration, or 10 ms after the last one: a burst of
+  // verdicts (1,000 members' first probe results) builds a few cluster states and steering
+  // plans, not one per member.
+  void publish_soon();
   std::vector<health::MemberSnapshot> snapshots() const;
 
   uv_loop_t* loop_;
@@ -93,6 +97,9 @@ class HealthMonitor {
   std::unique_ptr<Resolver> resolver_;
   std::unique_ptr<FailoverExecutor> failover_;
   std::unique_ptr<UvTimer> failover_tick_;
+  std::unique_ptr<UvTimer> publish_timer_;  // publish_soon()'s; running while one is pending
+  bool publish_pending_ = false;
+  Clock::time_point last_publish_{};
   std::shared_ptr<const ClusterState> state_;
   HealthCounters counters_;
   mutable std::mutex report_mutex_;

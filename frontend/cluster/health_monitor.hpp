@@ -80,8 +80,8 @@ class HealthMonitor {
   void on_agent_datagram(std::span<const std::byte> datagram, const IpAddress& source);
   void judge(Member& m);
   void publish();
-  // A publish at the end of this loop iteration, or 10 ms after the last one: a burst of
-  // verdicts (1,000 members' first probe results) builds a few cluster states and steering
+  // A publish on the loop's next turn, or 10 ms after the last one if that is later: a burst
+  // of verdicts (1,000 members' first probe results) builds a few cluster states and steering
   // plans, not one per member.
   void publish_soon();
   std::vector<health::MemberSnapshot> snapshots() const;

@@ -47,6 +47,27 @@ stop_pid() {
 # $! is the server itself: ip, unshare, sh and taskset all exec.
 in_ns() { ip netns exec "$NS" "$@"; }
 
+# server_alive <name>: true while SERVER_PID runs; otherwise logs the tail of $WORK/<name>.log.
+server_alive() {
+  kill -0 "$SERVER_PID" 2>/dev/null && return 0
+  log "$1 exited; log:"
+  tail -20 "$WORK/$1.log" >&2
+  return 1
+}
+
+# wait_udp_bound <name>: waits (10 s at most) until the server's UDP port SERVER_PORT is bound
+# in $NS, while it runs.
+wait_udp_bound() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    server_alive "$1" || return 1
+    [[ -n $(in_ns ss -Hunl "sport = :$SERVER_PORT") ]] && return 0
+    sleep 0.1
+  done
+  log "$1 did not bind UDP port $SERVER_PORT"
+  return 1
+}
+
 forget_pid() {
   local keep=() pid
   for pid in "${PIDS[@]}"; do [[ $pid == "$1" ]] || keep+=("$pid"); done

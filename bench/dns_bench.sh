@@ -211,11 +211,7 @@ ask() { in_ns dig +time=1 +tries=1 @127.0.0.1 -p "$SERVER_PORT" "$@"; }
 wait_ready() {
   local name=$1 i out want
   for ((i = 0; i < 100; i++)); do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      log "$name exited; log:"
-      tail -20 "$WORK/$name.log" >&2
-      return 1
-    fi
+    server_alive "$name" || return 1
     if [[ $name == yardstick ]]; then
       ask vpn.example. SOA 2>/dev/null | grep -q 'status: REFUSED' && return 0
     # (dig +short prints its errors on stdout too: look for the SOA itself.)

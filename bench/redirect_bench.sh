@@ -165,22 +165,6 @@ start_libreswan() {
     log "libreswan: pid file says $(cat "$dir/run/pluto.pid" 2>/dev/null), expected $SERVER_PID"
 }
 
-# Waits until the server's UDP port is bound in $NS and the process is alive.
-wait_ready() {
-  local name=$1 i
-  for ((i = 0; i < 100; i++)); do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      log "$name exited; log:"
-      tail -20 "$WORK/$name.log" >&2
-      return 1
-    fi
-    [[ -n $(in_ns ss -Hunl "sport = :$SERVER_PORT") ]] && return 0
-    sleep 0.1
-  done
-  log "$name did not bind UDP port $SERVER_PORT"
-  return 1
-}
-
 # ---------------------------------------------------------------------------------------------
 # Load
 
@@ -218,7 +202,7 @@ declare -A RPS PER_CPU P50 P90 P99 INVALID LOST OTHER STATUS
 run_server() {
   local name=$1 round=$2 probe full rate
   log "== $name, round $round of $REPEAT"
-  if ! "start_$name" || ! wait_ready "$name" || ! pin_server; then
+  if ! "start_$name" || ! wait_udp_bound "$name" || ! pin_server; then
     STATUS[$name]=failed
     return
   fi
@@ -274,7 +258,7 @@ MEMORY=""
 if [[ " $SERVERS " == *" ikesteer "* && ${STATUS[ikesteer]:-} == ok ]]; then
   log "== ikesteer memory: 2 x $MEMORY_CLIENTS distinct client addresses"
   start_ikesteer
-  if wait_ready ikesteer; then
+  if wait_udp_bound ikesteer; then
     load ikesteer memory1 --addresses "$MEMORY_CLIENTS" --ports 1 --count "$MEMORY_CLIENTS" \
       --window "$WINDOW" --src-base 127.1.0.1
     pass1=$RESULT

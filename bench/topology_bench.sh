@@ -222,25 +222,9 @@ start_variant() {  # <variant>
   fi
 }
 
-# Waits (10 s at most) until the server's UDP port is bound in $NS and the process is alive.
-wait_bound() {
-  local name=$1 i
-  for ((i = 0; i < 100; i++)); do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      log "$name exited; log:"
-      tail -20 "$WORK/$name.log" >&2
-      return 1
-    fi
-    [[ -n $(in_ns ss -Hunl "sport = :$SERVER_PORT") ]] && return 0
-    sleep 0.1
-  done
-  log "$name did not bind UDP port $SERVER_PORT"
-  return 1
-}
-
 # Waits (10 s at most) until the server's start-up work is done: less than 2 ticks of CPU in
-# 0.3 s. ikesteer binds its UDP port before it has built its steering (1,000 members: over a
-# second of slot tables), and a load started then measures the start-up.
+# 0.3 s. ikesteer binds its UDP port before it has built its steering, and a load started
+# then would measure the start-up.
 wait_idle() {
   local i a b
   for ((i = 0; i < 33; i++)); do
@@ -377,7 +361,7 @@ run_load() {
 declare -A RPS PER_CPU INVALID LOST OTHER STATUS
 run_variant() {  # <variant> <round>
   local v=$1 round=$2 probe full
-  if ! start_variant "$v" || ! wait_bound "$v" || ! pin_server || ! wait_idle "$v"; then
+  if ! start_variant "$v" || ! wait_udp_bound "$v" || ! pin_server || ! wait_idle "$v"; then
     STATUS[$v]=failed
     stop_server
     return
